@@ -1,0 +1,52 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AppError } from '../../shared/ipc/errors.js';
+import { defaultDataDir } from '../core/store/data-dir.js';
+import { commands, type CommandIo } from './commands/index.js';
+
+export type { CommandIo };
+
+export class UsageError extends Error {}
+
+const USAGE = `Usage: caretwin <command> [options]
+
+Commands:
+  init                         create an encrypted store (passcode from CARETWIN_PASSCODE or asked twice)
+  demo [--patients N] [--days N] [--seed S]
+                               fill an empty store with a synthetic demo panel (default 120 x 90 days)
+  patients [--json]            list patients: id, name, conditions, last data received, days with data in the last 30
+  serve [--port P] [--demo]    serve the app on 127.0.0.1 for a browser (web host)
+
+Every command takes --data-dir DIR (default: ${'<OS app-data>/CareTwin'}).`;
+
+export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    io.stderr(`caretwin: unknown command "${name.slice(0, 40)}"; run "caretwin --help" for the list.`);
+    return 2;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options: ParseArgsConfig['options'] = { 'data-dir': { type: 'string' }, ...command.options };
+    ({ values } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+  } catch (error) {
+    io.stderr(`caretwin ${name}: ${(error as Error).message.split('\n')[0]}`);
+    return 2;
+  }
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : (io.env.CARETWIN_DATA_DIR ?? defaultDataDir());
+  try {
+    return (await command.run({ dataDir, values, io })) ?? 0;
+  } catch (error) {
+    if (error instanceof AppError || error instanceof UsageError) {
+      io.stderr(`caretwin ${name}: ${error.message}`);
+      return error instanceof UsageError ? 2 : 1;
+    }
+    const kind = error instanceof Error ? error.name : typeof error;
+    io.stderr(`caretwin ${name}: failed unexpectedly (${kind}); nothing was changed. Report it if it keeps happening.`);
+    return 1;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The store's public surface: what services, importers, the demo generator and the CLI call.
+ * Implementation: store.ts (better-sqlite3 + encrypted per-day chunks + key hierarchy).
+ */
+import type { Medication, PatientProfile } from '../../../shared/domain/patient.js';
+import type { Sample, SeriesBatch } from '../../../shared/domain/sample.js';
+
+export interface PatientRecord {
+  readonly id: string;
+  readonly profile: PatientProfile;
+  readonly demo: boolean;
+  readonly createdMs: number;
+}
+
+export interface StreamSummary {
+  readonly stream: string;
+  readonly count: number;
+  readonly firstMs: number;
+  readonly lastMs: number;
+  readonly days: number;
+}
+
+/** Times and values of one stream, sorted by time, in the stream's canonical unit. */
+export interface Series {
+  readonly tMs: Float64Array;
+  readonly values: Float64Array;
+}
+
+export interface WriteReport {
+  /** Samples newly stored */
+  readonly added: number;
+  /** Samples that were already stored (same stream, same time) and were left as they were */
+  readonly duplicates: number;
+  /** Chunks (patient x stream x day) written */
+  readonly chunks: number;
+}
+
+export interface StoreWriter {
+  createPatient(profile: PatientProfile, opts?: { demo?: boolean }): string;
+  /** All in one transaction: either every batch is stored or none is. */
+  writeSeries(batches: readonly SeriesBatch[]): WriteReport;
+  writeSamples(samples: readonly Sample[]): WriteReport;
+  putMedications(patientId: string, medications: readonly Medication[]): void;
+  /** Store-wide value encrypted under the store key (e.g. the demo generator's planted events). */
+  putMeta(key: string, value: unknown): void;
+}
+
+export interface StoreReader {
+  listPatients(): PatientRecord[];
+  getPatient(patientId: string): PatientRecord | undefined;
+  streamSummaries(patientId: string): StreamSummary[];
+  readSeries(patientId: string, stream: string, fromMs?: number, toMs?: number): Series;
+  /** Distinct UTC days with any stored sample, from `fromDay` (inclusive) to `toDay` (inclusive). */
+  daysWithData(patientId: string, fromDay: number, toDay: number): number;
+  /** Time of the newest stored sample of any stream, or null. */
+  lastDataMs(patientId: string): number | null;
+  getMedications(patientId: string): Medication[];
+  getMeta<T = unknown>(key: string): T | undefined;
+}

@@ -1,0 +1,50 @@
+CREATE TABLE chunks (
+  patient_id TEXT NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
+  stream TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  n INTEGER NOT NULL CHECK (n > 0),
+  key_id INTEGER NOT NULL REFERENCES data_keys (key_id),
+  blob BLOB NOT NULL,
+  PRIMARY KEY (patient_id, stream, day)
+) STRICT;
+
+CREATE TABLE data_keys (
+  key_id INTEGER PRIMARY KEY,
+  patient_id TEXT NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
+  scope TEXT NOT NULL CHECK (scope IN ('cgm', 'vitals', 'activity', 'labs', 'medications', 'derived', 'profile')),
+  wrapped BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (patient_id, scope)
+) STRICT;
+
+CREATE TABLE keyring (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  kdf TEXT NOT NULL,
+  wrapped_store_key BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  blob BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE patients (
+  id TEXT PRIMARY KEY CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
+  demo INTEGER NOT NULL CHECK (demo IN (0, 1)),
+  created_at INTEGER NOT NULL,
+  profile BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE records (
+  patient_id TEXT NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  key_id INTEGER NOT NULL REFERENCES data_keys (key_id),
+  blob BLOB NOT NULL,
+  PRIMARY KEY (patient_id, kind)
+) STRICT;
+
+CREATE TABLE schema_migrations (
+  id TEXT PRIMARY KEY,
+  applied_at INTEGER NOT NULL
+) STRICT;

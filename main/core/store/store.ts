@@ -1,0 +1,958 @@
+/**
+ * CareTwin's encrypted local store: patients, per-day encrypted chunks of time series, medication records and
+ * store-wide metadata in one SQLite file (WAL), under the key hierarchy of keys.ts.
+ */
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  MedicationSchema,
+  PatientProfileSchema,
+  type Medication,
+  type PatientProfile,
+} from '../../../shared/domain/patient.js';
+import { MS_PER_DAY, utcDay, type Sample, type SeriesBatch } from '../../../shared/domain/sample.js';
+import { STREAMS } from '../../../shared/domain/streams.js';
+import { AppError } from '../../../shared/ipc/errors.js';
+import type { PatientRecord, Series, StoreReader, StoreWriter, StreamSummary, WriteReport } from './api.js';
+import { ChunkEncoder, decodeChunk, decodeChunkInto, type ChunkColumns, type DecodedChunk } from './chunk-codec.js';
+import { open, plaintextLength, seal, tampered } from './envelope.js';
+import {
+  checkPasscode,
+  deriveKek,
+  insertKeyringRow,
+  Keyring,
+  newKdfParams,
+  randomKey,
+  readKeyringRow,
+  unwrapStoreKey,
+  wrapStoreKey,
+  type KdfParams,
+  type KdfTuning,
+  type KeyringRow,
+  type KeyScope,
+} from './keys.js';
+import { migrate } from './migrations.js';
+import {
+  asOpenError,
+  DB_FILE_NAME,
+  inspectStoreDir,
+  openCheckedReadOnly,
+  openReadWrite,
+  storeDbPath,
+  type StoreInspection,
+} from './store-file.js';
+
+export type { StoreInspection } from './store-file.js';
+export type { KdfParams, KdfTuning, KeyScope } from './keys.js';
+
+export interface StoreOptions {
+  /** Clock for created_at columns (tests pin it). */
+  readonly nowMs?: () => number;
+}
+
+export interface CreateStoreOptions extends StoreOptions {
+  /**
+   * Argon2id cost (memorySize KiB, iterations, parallelism); the default (64 MiB, 3, 1) is the one to ship.
+   * The salt is always fresh and the algorithm and output length fixed, whatever else is passed.
+   */
+  readonly kdf?: Partial<KdfParams>;
+}
+
+/** Times outside what a Date can hold are input errors, not data. */
+const MAX_ABS_TIME_MS = 8.64e15;
+const CREATING_FILE = `${DB_FILE_NAME}.creating`;
+const MEDICATIONS_KIND = 'medications';
+const MedicationListSchema = z.array(MedicationSchema);
+
+/** One input batch, validated, sorted by time and free of repeated times. */
+interface PreparedBatch {
+  readonly patientId: string;
+  readonly stream: string;
+  readonly scope: KeyScope;
+  readonly source: string;
+  readonly tMs: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+  readonly sourceIds: readonly (string | undefined)[] | undefined;
+  readonly n: number;
+  readonly duplicates: number;
+  /** The batch as encoder columns: the whole batch is one source. */
+  readonly columns: ChunkColumns;
+}
+
+/** A day's slice [start, end) of a prepared batch. */
+interface Segment {
+  readonly batch: PreparedBatch;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Everything one write brings to one (patient, stream). */
+interface SeriesWrite {
+  readonly patientId: string;
+  readonly stream: string;
+  readonly scope: KeyScope;
+  readonly days: Map<number, Segment[]>;
+  minDay: number;
+  maxDay: number;
+}
+
+type ChunkRow = [day: number, n: number, keyId: number, blob: Uint8Array];
+
+export class CareTwinStore implements StoreReader, StoreWriter {
+  /** Whether `dataDir` holds a store. Reads only: never creates or changes a file. */
+  static inspect(dataDir: string): StoreInspection {
+    return inspectStoreDir(dataDir);
+  }
+
+  /**
+   * Creates a new store in `dataDir` (created with mode 0700 if missing, else it must be empty) and returns it
+   * unlocked. The database is built under a temporary name and renamed into place, so an interrupted creation
+   * never leaves a half-made caretwin.db behind.
+   */
+  static async create(dataDir: string, passcode: string, opts: CreateStoreOptions = {}): Promise<CareTwinStore> {
+    checkPasscode(passcode);
+    const nowMs = opts.nowMs ?? Date.now;
+    const params = newKdfParams(kdfTuning(opts.kdf));
+    checkCreatable(dataDir);
+    const kek = await deriveKek(passcode, params);
+    const storeKey = randomKey();
+    checkCreatable(dataDir);
+
+    const tmpPath = path.join(dataDir, CREATING_FILE);
+    let db: Database.Database | undefined;
+    try {
+      fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      removeCreatingLeftovers(dataDir);
+      db = new Database(tmpPath);
+      fs.chmodSync(tmpPath, 0o600);
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('secure_delete = ON');
+      migrate(db, nowMs());
+      insertKeyringRow(db, params, wrapStoreKey(kek, storeKey), nowMs());
+      // SQLite synced the file at each commit; what remains is making the rename itself durable.
+      db.close();
+      if (fs.existsSync(storeDbPath(dataDir))) {
+        throw new AppError(
+          'CONFLICT',
+          `A CareTwin store was created in ${dataDir} at the same time. Unlock it instead.`,
+        );
+      }
+      fs.renameSync(tmpPath, storeDbPath(dataDir));
+      fsyncDir(dataDir);
+    } catch (err) {
+      if (db?.open) db.close();
+      removeCreatingLeftovers(dataDir);
+      kek.fill(0);
+      storeKey.fill(0);
+      throw err instanceof AppError ? err : asOpenError(err, dataDir);
+    }
+    return CareTwinStore.openVerified(dataDir, kek, storeKey, nowMs);
+  }
+
+  /**
+   * Opens an existing store with its passcode. Nothing is written until the passcode has proved right: a wrong
+   * one leaves every file as it was.
+   */
+  static async unlock(dataDir: string, passcode: string, opts: StoreOptions = {}): Promise<CareTwinStore> {
+    checkPasscode(passcode);
+    const nowMs = opts.nowMs ?? Date.now;
+    const ro = openCheckedReadOnly(dataDir);
+    if (ro === null) {
+      throw new AppError('NOT_FOUND', `There is no CareTwin store in ${dataDir}. Create one, or choose its directory.`);
+    }
+    let keyring: KeyringRow;
+    try {
+      keyring = readKeyringRow(ro);
+    } catch (err) {
+      throw asOpenError(err, dataDir);
+    } finally {
+      ro.close();
+    }
+    const kek = await deriveKek(passcode, keyring.params);
+    let storeKey: Uint8Array;
+    try {
+      storeKey = unwrapStoreKey(kek, keyring.wrappedStoreKey);
+    } catch (err) {
+      kek.fill(0);
+      throw err;
+    }
+    return CareTwinStore.openVerified(dataDir, kek, storeKey, nowMs);
+  }
+
+  private static openVerified(dataDir: string, kek: Uint8Array, storeKey: Uint8Array, nowMs: () => number) {
+    let db: Database.Database | undefined;
+    try {
+      db = openReadWrite(dataDir);
+      try {
+        migrate(db, nowMs());
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        throw new AppError(
+          'STORE_UNAVAILABLE',
+          `Updating the store's schema failed (${errorCode(err)}), so it was not opened. Check free disk space ` +
+            'and that no other CareTwin is using it, then try again; nothing was changed.',
+        );
+      }
+      // The passcode was checked on a read-only connection; the keyring may have changed since (another process).
+      unwrapStoreKey(kek, readKeyringRow(db).wrappedStoreKey).fill(0);
+      return new CareTwinStore(dataDir, db, new Keyring(db, kek, storeKey, nowMs), nowMs);
+    } catch (err) {
+      db?.close();
+      kek.fill(0);
+      storeKey.fill(0);
+      throw asOpenError(err, dataDir);
+    }
+  }
+
+  private closed = false;
+  private readonly patientIds: Set<string>;
+  private readonly encoder = new ChunkEncoder();
+  private plainScratch = new Uint8Array(16_384);
+  private timeScratch = new Float64Array(2048);
+  private valueScratch = new Float64Array(2048);
+  private readonly stmts;
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly db: Database.Database,
+    private readonly keyring: Keyring,
+    private readonly nowMs: () => number,
+  ) {
+    this.stmts = {
+      insertPatient: db.prepare('INSERT INTO patients (id, demo, created_at, profile) VALUES (?, ?, ?, ?)'),
+      patients: db.prepare('SELECT id, demo, created_at, profile FROM patients ORDER BY created_at, rowid').raw(),
+      patient: db.prepare('SELECT id, demo, created_at, profile FROM patients WHERE id = ?').raw(),
+      patientCounts: db.prepare('SELECT COUNT(*), COALESCE(SUM(demo), 0) FROM patients').raw(),
+      patientExists: db.prepare('SELECT 1 FROM patients WHERE id = ?').pluck(),
+      chunkDaysInRange: db
+        .prepare('SELECT day FROM chunks WHERE patient_id = ? AND stream = ? AND day BETWEEN ? AND ?')
+        .pluck(),
+      chunksInRange: db
+        .prepare(
+          'SELECT day, n, key_id, blob FROM chunks WHERE patient_id = ? AND stream = ? AND day BETWEEN ? AND ? ' +
+            'ORDER BY day',
+        )
+        .raw(),
+      chunkAt: db
+        .prepare('SELECT day, n, key_id, blob FROM chunks WHERE patient_id = ? AND stream = ? AND day = ?')
+        .raw(),
+      upsertChunk: db.prepare(
+        'INSERT INTO chunks (patient_id, stream, day, n, key_id, blob) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (patient_id, stream, day) DO UPDATE ' +
+          'SET n = excluded.n, key_id = excluded.key_id, blob = excluded.blob',
+      ),
+      streamStats: db
+        .prepare(
+          'SELECT stream, SUM(n), COUNT(*), MIN(day), MAX(day) FROM chunks WHERE patient_id = ? GROUP BY stream ' +
+            'ORDER BY stream',
+        )
+        .raw(),
+      lastDays: db.prepare('SELECT stream, MAX(day) FROM chunks WHERE patient_id = ? GROUP BY stream').raw(),
+      daysWithData: db
+        .prepare('SELECT COUNT(DISTINCT day) FROM chunks WHERE patient_id = ? AND day BETWEEN ? AND ?')
+        .pluck(),
+      record: db.prepare('SELECT key_id, blob FROM records WHERE patient_id = ? AND kind = ?').raw(),
+      upsertRecord: db.prepare(
+        'INSERT INTO records (patient_id, kind, key_id, blob) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT (patient_id, kind) DO UPDATE SET key_id = excluded.key_id, blob = excluded.blob',
+      ),
+      meta: db.prepare('SELECT blob FROM meta WHERE key = ?').pluck(),
+      upsertMeta: db.prepare(
+        'INSERT INTO meta (key, blob) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET blob = excluded.blob',
+      ),
+    };
+    this.patientIds = new Set(db.prepare('SELECT id FROM patients').pluck().all() as string[]);
+  }
+
+  /**
+   * Locks the store: zeroes every key and plaintext buffer held in memory and closes the database, switching it
+   * back to a single rollback-journal file so that the next inspection or unlock can read it without writing.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.pragma('optimize');
+    try {
+      this.db.pragma('journal_mode = DELETE');
+    } catch {
+      // Another connection (e.g. the CLI) still has the file open: it stays in WAL mode, which every open handles.
+    }
+    this.db.close();
+    this.keyring.wipe();
+    this.encoder.wipe();
+    this.plainScratch.fill(0);
+    this.timeScratch.fill(0);
+    this.valueScratch.fill(0);
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  /** True when there is at least one patient and every patient is a demo patient. */
+  isDemoOnly(): boolean {
+    this.requireOpen();
+    const [total, demo] = this.stmts.patientCounts.get() as [number, number];
+    return total > 0 && demo === total;
+  }
+
+  patientCount(): number {
+    this.requireOpen();
+    return (this.stmts.patientCounts.get() as [number, number])[0];
+  }
+
+  /** Rewraps the keys under the new passcode (and a new salt); stored data is not touched. */
+  async changePasscode(
+    oldPasscode: string,
+    newPasscode: string,
+    opts: { kdf?: Partial<KdfParams> } = {},
+  ): Promise<void> {
+    this.requireOpen();
+    try {
+      await this.keyring.changePasscode(oldPasscode, newPasscode, kdfTuning(opts.kdf));
+    } catch (err) {
+      // Locked while Argon2id ran: the keys are gone, and so is the connection the rewrap needed.
+      if (this.closed && !(err instanceof AppError)) throw locked();
+      throw err;
+    }
+  }
+
+  createPatient(profile: PatientProfile, opts: { demo?: boolean } = {}): string {
+    this.requireOpen();
+    const parsed = PatientProfileSchema.safeParse(profile);
+    if (!parsed.success) throw validation(`The patient profile is not valid (${issuePaths(parsed.error)}).`);
+    const id = randomBytes(16).toString('hex');
+    const demo = opts.demo === true ? 1 : 0;
+    const createdMs = this.nowMs();
+    this.inWriteTransaction(() => {
+      // The profile is sealed under a key whose row references the patient row it is part of.
+      this.db.pragma('defer_foreign_keys = ON');
+      const key = this.keyring.dataKeyFor(id, 'profile', true);
+      const blob = seal(key, utf8(JSON.stringify(parsed.data)), patientBinding(id, demo, createdMs));
+      this.stmts.insertPatient.run(id, demo, createdMs, blob);
+    });
+    this.patientIds.add(id);
+    return id;
+  }
+
+  listPatients(): PatientRecord[] {
+    this.requireOpen();
+    return (this.stmts.patients.all() as [string, number, number, Uint8Array][]).map((row) => this.patientRecord(row));
+  }
+
+  getPatient(patientId: string): PatientRecord | undefined {
+    this.requireOpen();
+    const row = this.stmts.patient.get(patientId) as [string, number, number, Uint8Array] | undefined;
+    return row === undefined ? undefined : this.patientRecord(row);
+  }
+
+  private patientRecord([id, demo, createdMs, blob]: [string, number, number, Uint8Array]): PatientRecord {
+    const binding = patientBinding(id, demo, createdMs);
+    const key = this.keyring.dataKeyFor(id, 'profile', false);
+    if (key === undefined) throw tampered(binding);
+    const profile = PatientProfileSchema.parse(JSON.parse(text(open(key, blob, binding))));
+    return { id, profile, demo: demo === 1, createdMs };
+  }
+
+  /**
+   * Stores batches of samples, all in one transaction. Samples are grouped into (patient, stream, UTC day)
+   * chunks; a day that already has a chunk is decrypted, merged by time (a sample at a time already stored is a
+   * duplicate and the stored one is kept) and sealed again under a fresh nonce. Input is validated completely
+   * before anything is written.
+   */
+  writeSeries(batches: readonly SeriesBatch[]): WriteReport {
+    this.requireOpen();
+    const prepared = batches.map((b) => this.prepareBatch(b));
+    const writes = new Map<string, SeriesWrite>();
+    let duplicates = 0;
+    for (const batch of prepared) {
+      duplicates += batch.duplicates;
+      if (batch.n > 0) addSegments(writes, batch);
+    }
+
+    let added = 0;
+    let chunks = 0;
+    if (writes.size === 0) return { added, duplicates, chunks };
+    this.inWriteTransaction(() => {
+      for (const w of writes.values()) {
+        const key = this.keyring.dataKeyFor(w.patientId, w.scope, true);
+        const existing = new Set(
+          this.stmts.chunkDaysInRange.all(w.patientId, w.stream, w.minDay, w.maxDay) as number[],
+        );
+        for (const [day, segments] of w.days) {
+          const dayStartMs = day * MS_PER_DAY;
+          let n: number;
+          let plain: Uint8Array;
+          const only = segments.length === 1 && !existing.has(day) ? segments[0] : undefined;
+          if (only !== undefined) {
+            n = only.end - only.start;
+            plain = this.encoder.encode(only.batch.columns, only.start, only.end, dayStartMs);
+            added += n;
+          } else {
+            const merged = this.mergeDay(w, day, segments, existing.has(day));
+            duplicates += merged.duplicates;
+            if (merged.added === 0) continue;
+            added += merged.added;
+            n = merged.n;
+            plain = merged.plain;
+          }
+          const blob = seal(key, plain, chunkBinding(w.patientId, w.stream, day, n));
+          this.stmts.upsertChunk.run(w.patientId, w.stream, day, n, key.keyId, blob);
+          chunks++;
+        }
+      }
+    });
+    return { added, duplicates, chunks };
+  }
+
+  /** Groups Sample objects by (patient, stream, source) and writes them as batches, in one transaction. */
+  writeSamples(samples: readonly Sample[]): WriteReport {
+    this.requireOpen();
+    interface Group {
+      patientId: string;
+      stream: string;
+      source: string;
+      tMs: number[];
+      values: number[];
+      sourceIds: (string | undefined)[];
+      hasIds?: boolean;
+    }
+    const groups = new Map<string, Group>();
+    for (const s of samples) {
+      if (typeof s !== 'object' || s === null) throw validation('A sample is not an object. Nothing was saved.');
+      const key = `${s.patientId}\n${s.stream}\n${s.source}`;
+      let g = groups.get(key);
+      if (g === undefined) {
+        g = { patientId: s.patientId, stream: s.stream, source: s.source, tMs: [], values: [], sourceIds: [] };
+        groups.set(key, g);
+      }
+      g.tMs.push(s.tMs);
+      g.values.push(s.value);
+      g.sourceIds.push(s.sourceId);
+      if (s.sourceId !== undefined) g.hasIds = true;
+    }
+    const batches: SeriesBatch[] = [];
+    for (const g of groups.values()) {
+      batches.push({
+        patientId: g.patientId,
+        stream: g.stream,
+        source: g.source,
+        tMs: g.tMs,
+        values: g.values,
+        ...(g.hasIds ? { sourceIds: g.sourceIds } : {}),
+      });
+    }
+    return this.writeSeries(batches);
+  }
+
+  private prepareBatch(b: SeriesBatch): PreparedBatch {
+    if (typeof b !== 'object' || b === null) throw validation('A series batch is not an object. Nothing was saved.');
+    if (!this.knowsPatient(b.patientId)) {
+      throw validation('A series batch names a patient who is not in this store. Nothing was saved.');
+    }
+    const def = typeof b.stream === 'string' ? STREAMS.get(b.stream) : undefined;
+    if (def === undefined) throw validation('A series batch has an unknown stream code. Nothing was saved.');
+    if (typeof b.source !== 'string') throw validation('A series batch has no source. Nothing was saved.');
+    const { tMs, values, sourceIds } = b;
+    const n = tMs?.length;
+    if (typeof n !== 'number' || values?.length !== n || (sourceIds !== undefined && sourceIds.length !== n)) {
+      throw validation('A series batch has times, values or source ids of different lengths. Nothing was saved.');
+    }
+    let increasing = true;
+    let prev = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const t = tMs[i]!;
+      const v = values[i]!;
+      if (!Number.isFinite(v) || !Number.isFinite(t) || t > MAX_ABS_TIME_MS || t < -MAX_ABS_TIME_MS) {
+        throw validation(
+          'A series batch holds a time or value that is not a finite number or not a valid date. Nothing was saved; ' +
+            'correct the source data and import it again.',
+        );
+      }
+      if (t <= prev) increasing = false;
+      prev = t;
+    }
+    if (sourceIds !== undefined) {
+      for (let i = 0; i < n; i++) {
+        const id = sourceIds[i];
+        if (id !== undefined && typeof id !== 'string') {
+          throw validation('A series batch has a source id that is not text. Nothing was saved.');
+        }
+      }
+    }
+    const base = { patientId: b.patientId, stream: b.stream, scope: def.dataClass, source: b.source };
+    if (increasing) {
+      const columns = batchColumns(b.source, tMs, values, sourceIds);
+      return { ...base, tMs, values, sourceIds, n, duplicates: 0, columns };
+    }
+
+    // Unsorted input: order by time, keeping the first of samples that share a time (stable by input position).
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, c) => tMs[a]! - tMs[c]! || a - c);
+    const st = new Float64Array(n);
+    const sv = new Float64Array(n);
+    const sids = sourceIds === undefined ? undefined : new Array<string | undefined>(n);
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      const t = tMs[i]!;
+      if (m > 0 && st[m - 1] === t) continue;
+      st[m] = t;
+      sv[m] = values[i]!;
+      if (sids !== undefined) sids[m] = sourceIds![i];
+      m++;
+    }
+    const sortedT = st.subarray(0, m);
+    const sortedV = sv.subarray(0, m);
+    const sortedIds = sids?.slice(0, m);
+    return {
+      ...base,
+      tMs: sortedT,
+      values: sortedV,
+      sourceIds: sortedIds,
+      n: m,
+      duplicates: n - m,
+      columns: batchColumns(b.source, sortedT, sortedV, sortedIds),
+    };
+  }
+
+  /** Merges a day's new segments with its stored chunk, if any; the stored sample wins at an equal time. */
+  private mergeDay(
+    w: SeriesWrite,
+    day: number,
+    segments: readonly Segment[],
+    hasStored: boolean,
+  ): { n: number; plain: Uint8Array; added: number; duplicates: number } {
+    const dayStartMs = day * MS_PER_DAY;
+    let stored: DecodedChunk | undefined;
+    if (hasStored) {
+      const row = this.stmts.chunkAt.get(w.patientId, w.stream, day) as ChunkRow;
+      stored = decodeChunk(this.openChunk(w.patientId, w.stream, w.scope, row), dayStartMs);
+    }
+    const storedN = stored?.tMs.length ?? 0;
+    let total = storedN;
+    let withIds = stored?.sourceIds !== undefined;
+    for (const s of segments) {
+      total += s.end - s.start;
+      if (s.batch.sourceIds !== undefined) withIds = true;
+    }
+
+    const t = new Float64Array(total);
+    const v = new Float64Array(total);
+    const src = new Uint32Array(total);
+    const ids = withIds ? new Array<string | undefined>(total) : undefined;
+    const dict: string[] = [];
+    const dictIndex = new Map<string, number>();
+    const intern = (source: string): number => {
+      let i = dictIndex.get(source);
+      if (i === undefined) {
+        i = dict.length;
+        dict.push(source);
+        dictIndex.set(source, i);
+      }
+      return i;
+    };
+    let m = 0;
+    if (stored !== undefined) {
+      const remap = stored.sourceDict.map(intern);
+      t.set(stored.tMs);
+      v.set(stored.values);
+      for (let i = 0; i < storedN; i++) {
+        src[i] = remap[stored.sourceIndex[i]!]!;
+        if (ids !== undefined) ids[i] = stored.sourceIds?.[i];
+      }
+      m = storedN;
+    }
+    for (const s of segments) {
+      const si = intern(s.batch.source);
+      const bt = s.batch.tMs;
+      const bv = s.batch.values;
+      const bids = s.batch.sourceIds;
+      for (let i = s.start; i < s.end; i++, m++) {
+        t[m] = bt[i]!;
+        v[m] = bv[i]!;
+        src[m] = si;
+        if (ids !== undefined) ids[m] = bids?.[i];
+      }
+    }
+
+    // Stored samples come first, then batches in input order; equal times are ordered by that position, so the
+    // first of each time kept below is the stored one, else the earliest input.
+    const order = new Uint32Array(total);
+    for (let i = 0; i < total; i++) order[i] = i;
+    order.sort((a, c) => t[a]! - t[c]! || a - c);
+    const kt = new Float64Array(total);
+    const kv = new Float64Array(total);
+    const ksrc = new Uint32Array(total);
+    const kids = ids === undefined ? undefined : new Array<string | undefined>(total);
+    const keptDict: string[] = [];
+    const dictRemap = new Int32Array(dict.length).fill(-1);
+    let kept = 0;
+    for (let k = 0; k < total; k++) {
+      const i = order[k]!;
+      if (kept > 0 && kt[kept - 1] === t[i]) continue;
+      kt[kept] = t[i]!;
+      kv[kept] = v[i]!;
+      const s = src[i]!;
+      if (dictRemap[s]! < 0) {
+        dictRemap[s] = keptDict.length;
+        keptDict.push(dict[s]!);
+      }
+      ksrc[kept] = dictRemap[s]!;
+      if (kids !== undefined) kids[kept] = ids![i];
+      kept++;
+    }
+    const added = kept - storedN;
+    const duplicates = total - kept;
+    if (added === 0) return { n: storedN, plain: new Uint8Array(0), added, duplicates };
+    const plain = this.encoder.encode(
+      { tMs: kt, values: kv, sourceDict: keptDict, sourceIndex: ksrc, ...(kids ? { sourceIds: kids } : {}) },
+      0,
+      kept,
+      dayStartMs,
+    );
+    return { n: kept, plain, added, duplicates };
+  }
+
+  readSeries(patientId: string, stream: string, fromMs?: number, toMs?: number): Series {
+    this.requireOpen();
+    const scope = this.scopeOf(stream);
+    if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw validation('A time range bound is not a number.');
+    const lo = fromMs ?? -Infinity;
+    const hi = toMs ?? Infinity;
+    if (lo > hi) return { tMs: new Float64Array(0), values: new Float64Array(0) };
+    const fromDay = lo < -MAX_ABS_TIME_MS ? -Number.MAX_SAFE_INTEGER : utcDay(lo);
+    const toDay = hi > MAX_ABS_TIME_MS ? Number.MAX_SAFE_INTEGER : utcDay(hi);
+    const rows = this.stmts.chunksInRange.all(patientId, stream, fromDay, toDay) as ChunkRow[];
+    let total = 0;
+    for (const row of rows) total += row[1];
+    const tMs = new Float64Array(total);
+    const values = new Float64Array(total);
+    let at = 0;
+    for (const row of rows) {
+      const plain = this.openChunk(patientId, stream, scope, row);
+      const n = decodeChunkInto(plain, row[0] * MS_PER_DAY, tMs, values, at);
+      if (n !== row[1]) throw tampered('chunks');
+      at += n;
+    }
+    const a = lo === -Infinity ? 0 : firstAtOrAfter(tMs, lo);
+    const b = hi === Infinity ? total : firstAfter(tMs, hi);
+    if (a === 0 && b === total) return { tMs, values };
+    return { tMs: tMs.slice(a, b), values: values.slice(a, b) };
+  }
+
+  streamSummaries(patientId: string): StreamSummary[] {
+    this.requireOpen();
+    const rows = this.stmts.streamStats.all(patientId) as [string, number, number, number, number][];
+    const out: StreamSummary[] = [];
+    for (const [stream, count, days, minDay, maxDay] of rows) {
+      const scope = STREAMS.get(stream)?.dataClass;
+      if (scope === undefined) continue;
+      const first = this.chunkTimeBounds(patientId, stream, scope, minDay);
+      const last = minDay === maxDay ? first : this.chunkTimeBounds(patientId, stream, scope, maxDay);
+      out.push({ stream, count, days, firstMs: first[0], lastMs: last[1] });
+    }
+    return out;
+  }
+
+  daysWithData(patientId: string, fromDay: number, toDay: number): number {
+    this.requireOpen();
+    return this.stmts.daysWithData.get(patientId, fromDay, toDay) as number;
+  }
+
+  lastDataMs(patientId: string): number | null {
+    this.requireOpen();
+    const rows = this.stmts.lastDays.all(patientId) as [string, number][];
+    let newestDay = -Infinity;
+    for (const [, day] of rows) newestDay = Math.max(newestDay, day);
+    // Samples lie within their day, so only streams whose last chunk is on the newest day need decrypting.
+    let last: number | null = null;
+    for (const [stream, day] of rows) {
+      const scope = STREAMS.get(stream)?.dataClass;
+      if (day !== newestDay || scope === undefined) continue;
+      const t = this.chunkTimeBounds(patientId, stream, scope, day)[1];
+      if (last === null || t > last) last = t;
+    }
+    return last;
+  }
+
+  /** First and last time of one stored chunk. */
+  private chunkTimeBounds(patientId: string, stream: string, scope: KeyScope, day: number): [number, number] {
+    const row = this.stmts.chunkAt.get(patientId, stream, day) as ChunkRow;
+    const n = row[1];
+    if (this.timeScratch.length < n) {
+      this.timeScratch = new Float64Array(n * 2);
+      this.valueScratch = new Float64Array(n * 2);
+    }
+    const plain = this.openChunk(patientId, stream, scope, row);
+    const got = decodeChunkInto(plain, day * MS_PER_DAY, this.timeScratch, this.valueScratch, 0);
+    if (got !== n || n === 0) throw tampered('chunks');
+    return [this.timeScratch[0]!, this.timeScratch[n - 1]!];
+  }
+
+  /** Decrypts a chunk row into the reused plaintext buffer; valid until the next call. */
+  private openChunk(patientId: string, stream: string, scope: KeyScope, [day, n, keyId, blob]: ChunkRow): Uint8Array {
+    const binding = chunkBinding(patientId, stream, day, n);
+    const key = this.keyring.dataKeyById(keyId, patientId, scope, binding);
+    const need = plaintextLength(blob);
+    if (this.plainScratch.length < need) {
+      this.plainScratch.fill(0);
+      this.plainScratch = new Uint8Array(need * 2);
+    }
+    return open(key, blob, binding, this.plainScratch);
+  }
+
+  private scopeOf(stream: string): KeyScope {
+    const def = typeof stream === 'string' ? STREAMS.get(stream) : undefined;
+    if (def === undefined) throw validation('Unknown stream code.');
+    return def.dataClass;
+  }
+
+  putMedications(patientId: string, medications: readonly Medication[]): void {
+    this.requireOpen();
+    this.requirePatient(patientId);
+    const parsed = MedicationListSchema.safeParse(medications);
+    if (!parsed.success) throw validation(`The medication list is not valid (${issuePaths(parsed.error)}).`);
+    this.inWriteTransaction(() => {
+      const key = this.keyring.dataKeyFor(patientId, 'medications', true);
+      const blob = seal(key, utf8(JSON.stringify(parsed.data)), recordBinding(patientId, MEDICATIONS_KIND));
+      this.stmts.upsertRecord.run(patientId, MEDICATIONS_KIND, key.keyId, blob);
+    });
+  }
+
+  getMedications(patientId: string): Medication[] {
+    this.requireOpen();
+    const row = this.stmts.record.get(patientId, MEDICATIONS_KIND) as [number, Uint8Array] | undefined;
+    if (row === undefined) return [];
+    const binding = recordBinding(patientId, MEDICATIONS_KIND);
+    const key = this.keyring.dataKeyById(row[0], patientId, 'medications', binding);
+    return MedicationListSchema.parse(JSON.parse(text(open(key, row[1], binding))));
+  }
+
+  putMeta(key: string, value: unknown): void {
+    this.requireOpen();
+    checkMetaKey(key);
+    const json = JSON.stringify(value);
+    if (json === undefined) throw validation('A stored setting must be a JSON value.');
+    this.inWriteTransaction(() => {
+      this.stmts.upsertMeta.run(key, seal(this.keyring.storeKey, utf8(json), metaBinding(key)));
+    });
+  }
+
+  getMeta<T = unknown>(key: string): T | undefined {
+    this.requireOpen();
+    checkMetaKey(key);
+    const blob = this.stmts.meta.get(key) as Uint8Array | undefined;
+    if (blob === undefined) return undefined;
+    return JSON.parse(text(open(this.keyring.storeKey, blob, metaBinding(key)))) as T;
+  }
+
+  /** Runs `fn` in one immediate transaction; keys it created are forgotten again if it rolls back. */
+  private inWriteTransaction(fn: () => void): void {
+    try {
+      this.db.transaction(fn).immediate();
+    } catch (err) {
+      this.keyring.settle(false);
+      if (err instanceof AppError) throw err;
+      throw new AppError(
+        'STORE_UNAVAILABLE',
+        `The data could not be saved (${errorCode(err)}). Nothing from this change was saved; check free disk ` +
+          'space and try again.',
+      );
+    }
+    this.keyring.settle(true);
+  }
+
+  private requireOpen(): void {
+    if (this.closed) throw locked();
+  }
+
+  /** Patients are never removed behind our back, but another process (the CLI) may add some. */
+  private knowsPatient(patientId: unknown): boolean {
+    if (typeof patientId !== 'string') return false;
+    if (this.patientIds.has(patientId)) return true;
+    if (this.stmts.patientExists.get(patientId) === undefined) return false;
+    this.patientIds.add(patientId);
+    return true;
+  }
+
+  private requirePatient(patientId: string): void {
+    if (!this.knowsPatient(patientId)) {
+      throw new AppError('NOT_FOUND', 'That patient is not in this store. Reload the patient list and try again.');
+    }
+  }
+}
+
+function kdfTuning(kdf: Partial<KdfParams> | undefined): Partial<KdfTuning> {
+  const tuning: { -readonly [K in keyof KdfTuning]?: number } = {};
+  if (kdf?.memorySize !== undefined) tuning.memorySize = kdf.memorySize;
+  if (kdf?.iterations !== undefined) tuning.iterations = kdf.iterations;
+  if (kdf?.parallelism !== undefined) tuning.parallelism = kdf.parallelism;
+  return tuning;
+}
+
+function addSegments(writes: Map<string, SeriesWrite>, batch: PreparedBatch): void {
+  const groupKey = `${batch.patientId}\n${batch.stream}`;
+  let w = writes.get(groupKey);
+  if (w === undefined) {
+    const { patientId, stream, scope } = batch;
+    w = { patientId, stream, scope, days: new Map(), minDay: Infinity, maxDay: -Infinity };
+    writes.set(groupKey, w);
+  }
+  const t = batch.tMs;
+  const n = batch.n;
+  let i = 0;
+  while (i < n) {
+    const day = utcDay(t[i]!);
+    const dayEndMs = (day + 1) * MS_PER_DAY;
+    let j = i + 1;
+    while (j < n && t[j]! < dayEndMs) j++;
+    const segment: Segment = { batch, start: i, end: j };
+    const list = w.days.get(day);
+    if (list === undefined) w.days.set(day, [segment]);
+    else list.push(segment);
+    if (day < w.minDay) w.minDay = day;
+    if (day > w.maxDay) w.maxDay = day;
+    i = j;
+  }
+}
+
+function batchColumns(
+  source: string,
+  tMs: ArrayLike<number>,
+  values: ArrayLike<number>,
+  sourceIds: readonly (string | undefined)[] | undefined,
+): ChunkColumns {
+  return sourceIds === undefined
+    ? { tMs, values, sourceDict: [source], sourceIndex: 0 }
+    : { tMs, values, sourceDict: [source], sourceIndex: 0, sourceIds };
+}
+
+/** Associated data of a chunk: every plaintext column of its row, so none can be changed or swapped. */
+function chunkBinding(patientId: string, stream: string, day: number, n: number): string {
+  return `chunks|${patientId}|${stream}|${day}|${n}`;
+}
+
+function patientBinding(id: string, demo: number, createdMs: number): string {
+  return `patients|${id}|${demo}|${createdMs}`;
+}
+
+function recordBinding(patientId: string, kind: string): string {
+  return `records|${patientId}|${kind}`;
+}
+
+function metaBinding(key: string): string {
+  return `meta|${key}`;
+}
+
+function checkMetaKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
+    throw validation('A setting name must be 1 to 200 characters.');
+  }
+}
+
+/** Index of the first time >= x in a sorted array. */
+function firstAtOrAfter(t: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first time > x in a sorted array. */
+function firstAfter(t: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function checkCreatable(dataDir: string): void {
+  let entries: string[];
+  try {
+    if (!fs.statSync(dataDir).isDirectory()) {
+      throw new AppError('STORE_UNAVAILABLE', `${dataDir} is a file, not a directory. Choose another data directory.`);
+    }
+    entries = fs.readdirSync(dataDir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err instanceof AppError ? err : asOpenError(err, dataDir);
+  }
+  if (entries.includes(DB_FILE_NAME)) {
+    throw new AppError(
+      'CONFLICT',
+      `A CareTwin store already exists in ${dataDir}. Unlock it with its passcode, or choose another directory; ` +
+        'nothing was changed.',
+    );
+  }
+  // Leftovers of an interrupted creation are ours to replace.
+  if (entries.some((e) => !e.startsWith(CREATING_FILE))) {
+    throw new AppError(
+      'STORE_UNAVAILABLE',
+      `${dataDir} is not empty and holds no CareTwin store. Choose an empty or new directory; nothing was changed.`,
+    );
+  }
+}
+
+function removeCreatingLeftovers(dataDir: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) {
+    fs.rmSync(path.join(dataDir, CREATING_FILE + suffix), { force: true });
+  }
+}
+
+/** Makes the rename durable; Windows cannot open directories, and NTFS journals renames itself. */
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // See above: not possible everywhere, and not needed where it is not possible.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+function utf8(s: string): Uint8Array {
+  return utf8Encoder.encode(s);
+}
+
+function text(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
+}
+
+/** SQLite's or the OS's error code: says what failed without carrying any data. */
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : 'unknown error';
+}
+
+function locked(): AppError {
+  return new AppError('LOCKED', 'The store is locked. Unlock it with the passcode and try again.');
+}
+
+function validation(message: string): AppError {
+  return new AppError('VALIDATION', message);
+}
+
+/** Where a zod parse failed, by field path only: the offending values may be patient data. */
+function issuePaths(error: z.ZodError): string {
+  const paths = [...new Set(error.issues.map((i) => i.path.join('.') || '(root)'))];
+  return paths.slice(0, 5).join(', ');
+}

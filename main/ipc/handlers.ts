@@ -1,0 +1,30 @@
+/**
+ * One handler per contract method. Inputs arrive parsed by the router; outputs are checked by it.
+ * The mapped type makes a missing or misnamed handler a compile error.
+ */
+import type { Observable } from 'rxjs';
+import type { Contract, InputOf, MethodName, OutputOf } from '../../shared/ipc/contract.js';
+import type { CareTwinServices, CallerContext } from '../core/services.js';
+
+type HandlerOf<K extends MethodName> = Contract[K]['kind'] extends 'stream'
+  ? (ctx: CallerContext, input: InputOf<K>) => Observable<OutputOf<K>>
+  : (ctx: CallerContext, input: InputOf<K>) => Promise<OutputOf<K>> | OutputOf<K>;
+
+export type Handlers = { [K in MethodName]: HandlerOf<K> };
+
+export function createHandlers(services: CareTwinServices): Handlers {
+  return {
+    'session.status': () => services.session.status(),
+    'session.setup': (_ctx, input) => services.session.setup(input.passcode),
+    'session.unlock': (_ctx, input) => services.session.unlock(input.passcode),
+    'session.lock': () => services.session.lock(),
+    'demo.generate': async (_ctx, input) => {
+      const report = await services.generateDemo(input);
+      return { patients: report.patients, samples: report.samples, ms: report.ms };
+    },
+    'panel.list': () => services.panel(),
+    'patient.get': (_ctx, input) => services.patient(input.patientId),
+    'patient.series': (_ctx, input) => services.series(input.patientId, input.stream, input.fromMs, input.toMs),
+    'store.events': () => services.events$,
+  };
+}

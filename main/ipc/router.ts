@@ -1,0 +1,97 @@
+/**
+ * The one gate between a host's transport (Electron IPC, the web host's WebSocket) and the core.
+ * For every message: the name must be an own key of the contract, the input must parse, PHI needs an
+ * unlocked session; then the handler runs and any error becomes `{code, message}` with no stack and no
+ * PHI. Hosts check the sender (frame, origin, token) before they call this.
+ */
+import type { Observable, Subscription } from 'rxjs';
+import { contract, isMethodName, type MethodName } from '../../shared/ipc/contract.js';
+import type { InvokeResult, StreamFrame } from '../../shared/ipc/bridge.js';
+import { AppError, type IpcErrorPayload } from '../../shared/ipc/errors.js';
+import type { CareTwinServices, CallerContext } from '../core/services.js';
+import { createHandlers, type Handlers } from './handlers.js';
+
+export type { CallerContext };
+
+export interface IpcRouter {
+  invoke(ctx: CallerContext, name: unknown, args: unknown): Promise<InvokeResult>;
+  /** Frames arrive through onFrame; the returned function ends the subscription. */
+  subscribe(ctx: CallerContext, name: unknown, args: unknown, onFrame: (frame: StreamFrame) => void): () => void;
+}
+
+export interface RouterOptions {
+  /** Where unexpected errors are reported (never sent to the caller). Defaults to a one-line stderr note without details. */
+  readonly onInternalError?: (method: string, error: unknown) => void;
+}
+
+export function createIpcRouter(services: CareTwinServices, options: RouterOptions = {}): IpcRouter {
+  const handlers = createHandlers(services);
+  const reportInternal =
+    options.onInternalError ??
+    ((method: string, error: unknown) => {
+      // The name of the error class only: messages of library errors may echo stored values.
+      const kind = error instanceof Error ? error.name : typeof error;
+      process.stderr.write(`caretwin: internal error in ${method} (${kind})\n`);
+    });
+
+  function toPayload(method: string, error: unknown): IpcErrorPayload {
+    if (error instanceof AppError) return { code: error.code, message: error.message };
+    reportInternal(method, error);
+    return { code: 'INTERNAL', message: 'Something went wrong inside CareTwin. Nothing was changed; try again, and report it if it keeps happening.' };
+  }
+
+  function admit(ctx: CallerContext, name: unknown, args: unknown, kind: 'call' | 'stream'): { method: MethodName; input: unknown } {
+    if (!isMethodName(name)) throw new AppError('UNKNOWN_METHOD', 'That request is not part of CareTwin.');
+    const def = contract[name];
+    if ((def.kind === 'stream') !== (kind === 'stream')) {
+      throw new AppError('UNKNOWN_METHOD', kind === 'stream' ? `${name} is not a stream.` : `${name} is a stream: subscribe to it.`);
+    }
+    const parsed = def.input.safeParse(args ?? {});
+    if (!parsed.success) {
+      // zod messages name the field and the rule, never the value; they are written for people.
+      const first = parsed.error.issues[0];
+      const where = first && first.path.length ? ` (${first.path.join('.')})` : '';
+      throw new AppError('VALIDATION', `${first?.message ?? 'Invalid input'}${where}.`);
+    }
+    if (def.phi && !services.session.isUnlocked(ctx)) {
+      throw new AppError('LOCKED', 'CareTwin is locked. Unlock it with your passcode.');
+    }
+    return { method: name, input: parsed.data };
+  }
+
+  return {
+    async invoke(ctx, name, args) {
+      const label = typeof name === 'string' ? name.slice(0, 64) : 'unknown';
+      try {
+        const { method, input } = admit(ctx, name, args, 'call');
+        const handler = handlers[method] as unknown as (ctx: CallerContext, input: unknown) => Promise<unknown> | unknown;
+        const value = await handler(ctx, input);
+        // Outputs are checked too: a handler bug must not leak fields the contract does not allow.
+        const out = contract[method].output.parse(value);
+        return { ok: true, value: out };
+      } catch (error) {
+        return { ok: false, error: toPayload(label, error) };
+      }
+    },
+
+    subscribe(ctx, name, args, onFrame) {
+      const label = typeof name === 'string' ? name.slice(0, 64) : 'unknown';
+      let subscription: Subscription | undefined;
+      try {
+        const { method, input } = admit(ctx, name, args, 'stream');
+        const handler = handlers[method] as unknown as (ctx: CallerContext, input: unknown) => Observable<unknown>;
+        const schema = contract[method].output;
+        subscription = handler(ctx, input).subscribe({
+          next: (value) => onFrame({ type: 'next', value: schema.parse(value) }),
+          error: (error: unknown) => onFrame({ type: 'error', error: toPayload(label, error) }),
+          complete: () => onFrame({ type: 'complete' }),
+        });
+      } catch (error) {
+        onFrame({ type: 'error', error: toPayload(label, error) });
+      }
+      return () => subscription?.unsubscribe();
+    },
+  };
+}
+
+export type { Handlers };

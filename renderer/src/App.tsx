@@ -1,0 +1,62 @@
+/** The window: the header bar, then the screen the session calls for (setup, unlock, or the workspace). */
+import { useMemo, useState } from 'react';
+import { HeaderBar } from './components/HeaderBar.js';
+import { ErrorNotice, Loading } from './components/Notices.js';
+import { asIpcError, type CareTwinClient, type IpcError } from './ipc/client.js';
+import { CannotStartScreen } from './screens/CannotStartScreen.js';
+import { SetupScreen } from './screens/SetupScreen.js';
+import { UnlockScreen } from './screens/UnlockScreen.js';
+import { Workspace } from './screens/Workspace.js';
+import { AppContext, useSession, type AppServices } from './session.js';
+
+export function App({ client }: { client: CareTwinClient }) {
+  const session = useSession(client);
+  const { markLocked, dataVersion, setStatus } = session;
+  const [locking, setLocking] = useState(false);
+  const [lockError, setLockError] = useState<IpcError | undefined>(undefined);
+  const services = useMemo<AppServices>(() => ({ client, markLocked, dataVersion }), [client, markLocked, dataVersion]);
+
+  const view = session.view;
+  if (view.phase === 'starting') {
+    return (
+      <main className="page page-center">
+        <Loading>Starting CareTwin…</Loading>
+      </main>
+    );
+  }
+  if (view.phase === 'unreachable') return <CannotStartScreen message={view.error.message} onRetry={session.restart} />;
+  const status = view.status;
+
+  async function lock() {
+    setLocking(true);
+    setLockError(undefined);
+    try {
+      setStatus(await client.call('session.lock', {}));
+    } catch (error) {
+      setLockError(asIpcError(error));
+    } finally {
+      setLocking(false);
+    }
+  }
+
+  return (
+    <AppContext value={services}>
+      <HeaderBar status={status} locking={locking} onLock={lock} />
+      {session.liveError && (
+        <div className="live-warning" role="alert">
+          <p>
+            Live updates from the store stopped: {session.liveError.message} New data and locking elsewhere will not show until you
+            reload.
+          </p>
+          <button type="button" className="button" onClick={() => window.location.reload()}>
+            Reload
+          </button>
+        </div>
+      )}
+      {lockError && <ErrorNotice title="CareTwin could not be locked." error={lockError} onRetry={lock} />}
+      {status.state === 'uninitialised' && <SetupScreen dataDir={status.dataDir} onDone={setStatus} />}
+      {status.state === 'locked' && <UnlockScreen dataDir={status.dataDir} onDone={setStatus} />}
+      {status.state === 'unlocked' && <Workspace status={status} />}
+    </AppContext>
+  );
+}

@@ -1,0 +1,17 @@
+// `npm run bench [-- --json]`: bundles scripts/bench/main.ts with esbuild and runs it. Figures go to
+// stdout (JSON with --json); nothing is asserted here: tests check behaviour, this measures speed.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+
+await build({
+  entryPoints: ['scripts/bench/main.ts'],
+  outfile: 'dist/bench/main.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
+const r = spawnSync(process.execPath, ['--expose-gc', 'dist/bench/main.mjs', ...process.argv.slice(2)], { stdio: 'inherit' });
+process.exit(r.status ?? 1);
