@@ -1,0 +1,190 @@
+/**
+ * Maximum-likelihood estimation of hyperparameters: a small Nelder–Mead minimiser and the fit of the
+ * local linear trend's three variances on their logarithms (positivity for free, and the likelihood is
+ * closer to quadratic in log-variances).
+ */
+import { createLinearTrendTrack, filterLinearTrend, type LinearTrendModel } from './kernels/llt.js';
+
+export interface NelderMeadOptions {
+  /** Edge length of the initial simplex along each axis (default 0.5). */
+  readonly initialStep?: number;
+  /** Stop when the simplex's values differ by at most this much (default 1e-10) … */
+  readonly valueTolerance?: number;
+  /** … and its vertices by at most this much in every coordinate (default 1e-8). */
+  readonly pointTolerance?: number;
+  /** Hard limit on objective evaluations (default 5000). */
+  readonly maxEvaluations?: number;
+}
+
+export interface MinimisationResult {
+  readonly point: Float64Array;
+  readonly value: number;
+  readonly evaluations: number;
+  /** False when maxEvaluations ran out before both tolerances were met. */
+  readonly converged: boolean;
+}
+
+/**
+ * Nelder–Mead with the standard coefficients (reflection 1, expansion 2, contraction ½, shrink ½).
+ * A NaN objective value counts as +∞, so an invalid parameter region is simply rejected.
+ */
+export function minimiseNelderMead(
+  objective: (point: Float64Array) => number,
+  start: ArrayLike<number>,
+  options: NelderMeadOptions = {},
+): MinimisationResult {
+  const dim = start.length;
+  const initialStep = options.initialStep ?? 0.5;
+  const valueTolerance = options.valueTolerance ?? 1e-10;
+  const pointTolerance = options.pointTolerance ?? 1e-8;
+  const maxEvaluations = options.maxEvaluations ?? 5000;
+  let evaluations = 0;
+  const evaluate = (point: Float64Array): number => {
+    evaluations++;
+    const value = objective(point);
+    return Number.isNaN(value) ? Number.POSITIVE_INFINITY : value;
+  };
+
+  const vertices: Float64Array[] = [];
+  const values: number[] = [];
+  for (let k = 0; k <= dim; k++) {
+    const vertex = Float64Array.from(start);
+    if (k > 0) vertex[k - 1] = vertex[k - 1]! + initialStep;
+    vertices.push(vertex);
+    values.push(evaluate(vertex));
+  }
+  const order = Array.from({ length: dim + 1 }, (_, k) => k);
+  const centroid = new Float64Array(dim);
+  const reflected = new Float64Array(dim);
+  const trial = new Float64Array(dim);
+
+  let converged = false;
+  while (evaluations < maxEvaluations) {
+    order.sort((i, j) => values[i]! - values[j]!);
+    const best = order[0]!;
+    const worst = order[dim]!;
+    const secondWorst = order[dim - 1]!;
+    if (simplexIsSmall(vertices, values, best, valueTolerance, pointTolerance)) {
+      converged = true;
+      break;
+    }
+    centroid.fill(0);
+    for (let k = 0; k < dim; k++) {
+      const vertex = vertices[order[k]!]!;
+      for (let i = 0; i < dim; i++) centroid[i] = centroid[i]! + vertex[i]! / dim;
+    }
+    const worstVertex = vertices[worst]!;
+    for (let i = 0; i < dim; i++) reflected[i] = 2 * centroid[i]! - worstVertex[i]!;
+    const reflectedValue = evaluate(reflected);
+    if (reflectedValue < values[best]!) {
+      for (let i = 0; i < dim; i++) trial[i] = 3 * centroid[i]! - 2 * worstVertex[i]!;
+      const expandedValue = evaluate(trial);
+      if (expandedValue < reflectedValue) replaceVertex(vertices, values, worst, trial, expandedValue);
+      else replaceVertex(vertices, values, worst, reflected, reflectedValue);
+      continue;
+    }
+    if (reflectedValue < values[secondWorst]!) {
+      replaceVertex(vertices, values, worst, reflected, reflectedValue);
+      continue;
+    }
+    // Contract towards the better of the reflected and the worst point.
+    const outside = reflectedValue < values[worst]!;
+    const towards = outside ? reflected : worstVertex;
+    for (let i = 0; i < dim; i++) trial[i] = 0.5 * (centroid[i]! + towards[i]!);
+    const contractedValue = evaluate(trial);
+    if (contractedValue < (outside ? reflectedValue : values[worst]!)) {
+      replaceVertex(vertices, values, worst, trial, contractedValue);
+      continue;
+    }
+    const bestVertex = vertices[best]!;
+    for (const k of order.slice(1)) {
+      const vertex = vertices[k]!;
+      for (let i = 0; i < dim; i++) vertex[i] = 0.5 * (bestVertex[i]! + vertex[i]!);
+      values[k] = evaluate(vertex);
+    }
+  }
+  let bestIndex = 0;
+  for (let k = 1; k <= dim; k++) if (values[k]! < values[bestIndex]!) bestIndex = k;
+  return { point: Float64Array.from(vertices[bestIndex]!), value: values[bestIndex]!, evaluations, converged };
+}
+
+function replaceVertex(
+  vertices: Float64Array[],
+  values: number[],
+  index: number,
+  point: Float64Array,
+  value: number,
+): void {
+  vertices[index]!.set(point);
+  values[index] = value;
+}
+
+function simplexIsSmall(
+  vertices: Float64Array[],
+  values: number[],
+  best: number,
+  valueTolerance: number,
+  pointTolerance: number,
+): boolean {
+  const bestVertex = vertices[best]!;
+  for (let k = 0; k < vertices.length; k++) {
+    if (Math.abs(values[k]! - values[best]!) > valueTolerance) return false;
+    const vertex = vertices[k]!;
+    for (let i = 0; i < vertex.length; i++) if (Math.abs(vertex[i]! - bestVertex[i]!) > pointTolerance) return false;
+  }
+  return true;
+}
+
+export interface LinearTrendFit {
+  readonly observationVariance: number;
+  readonly levelVariance: number;
+  readonly slopeVariance: number;
+  readonly logLikelihood: number;
+  readonly evaluations: number;
+  readonly converged: boolean;
+}
+
+/**
+ * Maximum-likelihood σ²_ε, σ²_level, σ²_slope of the discrete local linear trend with a known prior
+ * (a proper prior, so every observation counts in the likelihood). `startVariances` in that order.
+ */
+export function fitLinearTrendVariances(
+  observations: Float64Array,
+  prior: Pick<LinearTrendModel, 'initialState' | 'initialCovariance'>,
+  startVariances: readonly [number, number, number] = [1, 1, 0.1],
+  options: NelderMeadOptions = {},
+): LinearTrendFit {
+  const track = createLinearTrendTrack(observations.length);
+  const negativeLogLikelihood = (logVariances: Float64Array): number =>
+    -filterLinearTrend(observations, trendModel(logVariances, prior), track).logLikelihood;
+  const start = startVariances.map(Math.log);
+  const first = minimiseNelderMead(negativeLogLikelihood, start, options);
+  // Nelder–Mead can stall on a simplex that collapsed along a valley; restarting from the optimum with a
+  // fresh simplex either confirms it or moves on.
+  const second = minimiseNelderMead(negativeLogLikelihood, first.point, options);
+  const [logEps, logLevel, logSlope] = second.point;
+  return {
+    observationVariance: Math.exp(logEps!),
+    levelVariance: Math.exp(logLevel!),
+    slopeVariance: Math.exp(logSlope!),
+    logLikelihood: -second.value,
+    evaluations: first.evaluations + second.evaluations,
+    converged: first.converged && second.converged,
+  };
+}
+
+function trendModel(
+  logVariances: Float64Array,
+  prior: Pick<LinearTrendModel, 'initialState' | 'initialCovariance'>,
+): LinearTrendModel {
+  return {
+    observationVariance: Math.exp(logVariances[0]!),
+    dynamics: {
+      kind: 'discrete',
+      levelVariance: Math.exp(logVariances[1]!),
+      slopeVariance: Math.exp(logVariances[2]!),
+    },
+    initialState: prior.initialState,
+    initialCovariance: prior.initialCovariance,
+  };
+}
