@@ -48,3 +48,7 @@ CREATE TABLE schema_migrations (
   id TEXT PRIMARY KEY,
   applied_at INTEGER NOT NULL
 ) STRICT;
+
+CREATE INDEX chunks_by_key ON chunks (key_id);
+
+CREATE INDEX records_by_key ON records (key_id);

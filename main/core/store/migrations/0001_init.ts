@@ -59,6 +59,11 @@ CREATE TABLE records (
   PRIMARY KEY (patient_id, kind)
 ) STRICT;
 
+-- Rows by the key that sealed them: SQLite's foreign-key checks on data_keys look children up by key_id
+-- (without these, each new key scanned every chunk), and shredding a scope deletes its rows by key.
+CREATE INDEX chunks_by_key ON chunks (key_id);
+CREATE INDEX records_by_key ON records (key_id);
+
 -- Store-wide values (JSON) sealed under the store key. Keys are names chosen by code, never patient data.
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
