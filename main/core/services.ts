@@ -189,6 +189,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
           };
         }),
         medications: s.getMedications(p.id).map((m) => ({ name: m.name, unit: m.unit, doses: m.doses })),
+        conditionRecords: s.getConditions(p.id).map((c) => ({ system: c.system, code: c.code, display: c.display })),
       };
     },
 

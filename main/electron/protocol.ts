@@ -18,7 +18,8 @@ export function serveAppProtocol(rendererRoot: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
     try {
       const { status, headers, body } = await serveAppRequest(rendererRoot, { url: request.url, method: request.method });
-      return new Response(body === null ? null : Buffer.from(body.buffer, body.byteOffset, body.byteLength), { status, headers });
+      // A copy typed on a plain ArrayBuffer, which is what Response's BodyInit accepts.
+      return new Response(body === null ? null : new Uint8Array(body), { status, headers });
     } catch {
       return new Response('Internal error', { status: 500, headers: { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8' } });
     }

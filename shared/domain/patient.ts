@@ -23,5 +23,17 @@ export const MedicationSchema = z.object({
   rxnorm: z.string().optional(),
   unit: z.string().default('mg/d'),
   doses: z.array(z.object({ startMs: z.number(), dose: z.number(), note: z.string().optional() })),
+  /** The source's own id (e.g. a FHIR MedicationRequest id): a re-import replaces the entry with the same id. */
+  sourceId: z.string().optional(),
 });
 export type Medication = z.infer<typeof MedicationSchema>;
+
+/** A diagnosis as the source coded it (e.g. SNOMED CT from a FHIR Condition), kept as a patient record. */
+export const ConditionRecordSchema = z.object({
+  system: z.string().max(500),
+  code: z.string().max(200),
+  display: z.string().max(500),
+  /** The source's own id: a re-import replaces the record with the same id. */
+  sourceId: z.string().optional(),
+});
+export type ConditionRecord = z.infer<typeof ConditionRecordSchema>;

@@ -76,6 +76,8 @@ export const PatientDetail = z.object({
       doses: z.array(z.object({ startMs: z.number(), dose: z.number(), note: z.string().optional() })),
     }),
   ),
+  /** Coded diagnoses imported from the EHR (FHIR Conditions), beside the monitored `conditions` above. */
+  conditionRecords: z.array(z.object({ system: z.string(), code: z.string(), display: z.string() })),
 });
 export type PatientDetail = z.infer<typeof PatientDetail>;
 

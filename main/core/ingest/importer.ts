@@ -2,7 +2,8 @@
  * One lifecycle for every source of data (files, FHIR, Nightscout): detect, read, normalise, write,
  * report, with progress. Importers produce normalised Samples (UTC ms, canonical UCUM unit, LOINC or
  * CGM-IG stream code, source and source id) and records; they never write to the store themselves:
- * `runImport` does, in one transaction per file, so a file that fails halfway leaves the store as it was.
+ * `importFile` (run-import.ts) does, through `writeImportBatch`, in one transaction per file, so a file that fails
+ * halfway leaves the store as it was.
  */
 import type { Medication, PatientProfile } from '../../../shared/domain/patient.js';
 import type { Sample } from '../../../shared/domain/sample.js';
@@ -24,6 +25,8 @@ export interface ImportInput {
   readonly sizeBytes: number;
   /** The content as a byte stream: large exports are never read into memory whole. */
   open(): AsyncIterable<Uint8Array>;
+  /** The file on disk, where there is one: zip archives need random access to their central directory. */
+  readonly path?: string;
 }
 
 export interface ImportContext {
@@ -65,6 +68,8 @@ export interface ImportBatch {
   readonly medications: readonly { readonly patientRef: string; readonly medication: Medication; readonly sourceId?: string }[];
   readonly conditions: readonly { readonly patientRef: string; readonly code: string; readonly system: string; readonly display: string; readonly sourceId?: string }[];
   readonly rejected: readonly RejectedRow[];
+  /** Rows imported with a change worth telling (e.g. a local time in a DST gap, shifted forward). */
+  readonly warnings?: readonly RejectedRow[];
   /** Rows read but deliberately not imported (e.g. alerts, calibration rows), by kind. */
   readonly skipped: Readonly<Record<string, number>>;
 }
@@ -76,7 +81,11 @@ export interface ImportReport {
   readonly added: number;
   readonly duplicates: number;
   readonly rejected: readonly RejectedRow[];
+  readonly warnings: readonly RejectedRow[];
   readonly skipped: Readonly<Record<string, number>>;
+  /** Medication and condition records added or replaced */
+  readonly medications: number;
+  readonly conditions: number;
   /** By stream code: samples added */
   readonly byStream: Readonly<Record<string, number>>;
   readonly ms: number;

@@ -2,7 +2,7 @@
  * The store's public surface: what services, importers, the demo generator and the CLI call.
  * Implementation: store.ts (better-sqlite3 + encrypted per-day chunks + key hierarchy).
  */
-import type { Medication, PatientProfile } from '../../../shared/domain/patient.js';
+import type { ConditionRecord, Medication, PatientProfile } from '../../../shared/domain/patient.js';
 import type { Sample, SeriesBatch } from '../../../shared/domain/sample.js';
 
 export interface PatientRecord {
@@ -45,6 +45,20 @@ export interface StoreWriter {
   putMeta(key: string, value: unknown): void;
 }
 
+/** What importers and sync need beyond plain writes: patients by identifier, records, one transaction per file. */
+export interface ImportWriter extends StoreWriter {
+  /** Also indexes the profile's identifiers (blind index) for `findPatientByIdentifier`. */
+  updatePatientProfile(patientId: string, profile: PatientProfile): void;
+  /** Same `sourceId` replaces, equal content is kept once, the rest is appended; returns entries added or replaced. */
+  mergeMedications(patientId: string, medications: readonly Medication[]): number;
+  putConditions(patientId: string, conditions: readonly ConditionRecord[]): void;
+  mergeConditions(patientId: string, conditions: readonly ConditionRecord[]): number;
+  /** Runs a series of writes as one transaction: all stored, or none (patients created in it included). */
+  writeAtomically<T>(fn: () => T): T;
+  /** The patient holding this external identifier (blind-index lookup; identifiers are never stored in plaintext). */
+  findPatientByIdentifier(system: string, value: string): string | undefined;
+}
+
 export interface StoreReader {
   listPatients(): PatientRecord[];
   getPatient(patientId: string): PatientRecord | undefined;
@@ -56,4 +70,5 @@ export interface StoreReader {
   lastDataMs(patientId: string): number | null;
   getMedications(patientId: string): Medication[];
   getMeta<T = unknown>(key: string): T | undefined;
+  getConditions(patientId: string): ConditionRecord[];
 }

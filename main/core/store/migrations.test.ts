@@ -55,7 +55,7 @@ describe('migrations', () => {
         expect(migrate(db, 1234)).toEqual(MIGRATIONS.map((x) => x.id));
         expect(appliedMigrationIds(db)).toEqual(MIGRATIONS.map((x) => x.id));
         expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
-        expect(db.prepare('SELECT applied_at FROM schema_migrations').pluck().all()).toEqual([1234]);
+        expect(db.prepare('SELECT applied_at FROM schema_migrations').pluck().all()).toEqual(MIGRATIONS.map(() => 1234));
         expect(migrate(db, 5678)).toEqual([]);
       } finally {
         db.close();
@@ -116,7 +116,7 @@ describe('migrations', () => {
       const dataDir = path.join(dir, 'store');
       (await CareTwinStore.create(dataDir, 'pass', { kdf: CHEAP_KDF })).close();
       const raw = new Database(path.join(dataDir, 'caretwin.db'));
-      raw.prepare("UPDATE schema_migrations SET id = '0001_other_branch'").run();
+      raw.prepare("UPDATE schema_migrations SET id = '0001_other_branch' WHERE id = '0001_init'").run();
       raw.close();
       const before = fingerprintDir(dir);
       const err = await caughtAsync(() => CareTwinStore.unlock(dataDir, 'pass'));

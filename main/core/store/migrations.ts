@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../../shared/ipc/errors.js';
 import { migration as m0001 } from './migrations/0001_init.js';
+import { migration as m0002 } from './migrations/0002_identifier_index.js';
 
 export interface Migration {
   /** `NNNN_name`: the order of application is the order of ids. */
@@ -14,7 +15,7 @@ export interface Migration {
 }
 
 /** Every migration this build knows, oldest first. Append only: never edit or reorder a released migration. */
-export const MIGRATIONS: readonly Migration[] = [m0001];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002];
 
 /** `PRAGMA application_id` of a CareTwin store: 'CATW'. */
 export const APPLICATION_ID = 0x43415457;

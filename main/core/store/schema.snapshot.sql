@@ -29,6 +29,11 @@ CREATE TABLE meta (
   blob BLOB NOT NULL
 ) STRICT;
 
+CREATE TABLE patient_identifiers (
+  blind_index BLOB PRIMARY KEY CHECK (length(blind_index) = 32),
+  patient_id TEXT NOT NULL REFERENCES patients (id) ON DELETE CASCADE
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE patients (
   id TEXT PRIMARY KEY CHECK (length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*'),
   demo INTEGER NOT NULL CHECK (demo IN (0, 1)),
@@ -50,5 +55,7 @@ CREATE TABLE schema_migrations (
 ) STRICT;
 
 CREATE INDEX chunks_by_key ON chunks (key_id);
+
+CREATE INDEX patient_identifiers_by_patient ON patient_identifiers (patient_id);
 
 CREATE INDEX records_by_key ON records (key_id);

@@ -3,20 +3,22 @@
  * store-wide metadata in one SQLite file (WAL), under the key hierarchy of keys.ts.
  */
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
+  ConditionRecordSchema,
   MedicationSchema,
   PatientProfileSchema,
+  type ConditionRecord,
   type Medication,
   type PatientProfile,
 } from '../../../shared/domain/patient.js';
 import { MS_PER_DAY, utcDay, type Sample, type SeriesBatch } from '../../../shared/domain/sample.js';
 import { STREAMS } from '../../../shared/domain/streams.js';
 import { AppError } from '../../../shared/ipc/errors.js';
-import type { PatientRecord, Series, StoreReader, StoreWriter, StreamSummary, WriteReport } from './api.js';
+import type { ImportWriter, PatientRecord, Series, StoreReader, StreamSummary, WriteReport } from './api.js';
 import { ChunkEncoder, decodeChunk, decodeChunkInto, type ChunkColumns, type DecodedChunk } from './chunk-codec.js';
 import { open, plaintextLength, seal, tampered } from './envelope.js';
 import {
@@ -65,7 +67,12 @@ export interface CreateStoreOptions extends StoreOptions {
 const MAX_ABS_TIME_MS = 8.64e15;
 const CREATING_FILE = `${DB_FILE_NAME}.creating`;
 const MEDICATIONS_KIND = 'medications';
+const CONDITIONS_KIND = 'conditions';
 const MedicationListSchema = z.array(MedicationSchema);
+const ConditionListSchema = z.array(ConditionRecordSchema);
+/** HKDF info of the blind-index key: a key of its own, so an index entry can never be used as a ciphertext key. */
+const BLIND_INDEX_INFO = 'caretwin patient identifier blind index v1';
+const IDENTIFIER_INDEX_MIGRATION = '0002_identifier_index';
 
 /** One input batch, validated, sorted by time and free of repeated times. */
 interface PreparedBatch {
@@ -101,7 +108,7 @@ interface SeriesWrite {
 
 type ChunkRow = [day: number, n: number, keyId: number, blob: Uint8Array];
 
-export class CareTwinStore implements StoreReader, StoreWriter {
+export class CareTwinStore implements StoreReader, ImportWriter {
   /** Whether `dataDir` holds a store. Reads only: never creates or changes a file. */
   static inspect(dataDir: string): StoreInspection {
     return inspectStoreDir(dataDir);
@@ -187,8 +194,9 @@ export class CareTwinStore implements StoreReader, StoreWriter {
     let db: Database.Database | undefined;
     try {
       db = openReadWrite(dataDir);
+      let applied: string[];
       try {
-        migrate(db, nowMs());
+        applied = migrate(db, nowMs());
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw new AppError(
@@ -199,7 +207,10 @@ export class CareTwinStore implements StoreReader, StoreWriter {
       }
       // The passcode was checked on a read-only connection; the keyring may have changed since (another process).
       unwrapStoreKey(kek, readKeyringRow(db).wrappedStoreKey).fill(0);
-      return new CareTwinStore(dataDir, db, new Keyring(db, kek, storeKey, nowMs), nowMs);
+      const store = new CareTwinStore(dataDir, db, new Keyring(db, kek, storeKey, nowMs), nowMs);
+      // Patients created before the identifier index existed are indexed once, when the index arrives.
+      if (applied.includes(IDENTIFIER_INDEX_MIGRATION)) store.indexAllIdentifiers();
+      return store;
     } catch (err) {
       db?.close();
       kek.fill(0);
@@ -210,6 +221,10 @@ export class CareTwinStore implements StoreReader, StoreWriter {
 
   private closed = false;
   private readonly patientIds: Set<string>;
+  /** Patients created inside the open write transaction: forgotten again if it rolls back. */
+  private provisionalPatientIds: string[] = [];
+  private transactionDepth = 0;
+  private readonly blindIndexKey: Buffer;
   private readonly encoder = new ChunkEncoder();
   private plainScratch = new Uint8Array(16_384);
   private timeScratch = new Float64Array(2048);
@@ -264,7 +279,12 @@ export class CareTwinStore implements StoreReader, StoreWriter {
       upsertMeta: db.prepare(
         'INSERT INTO meta (key, blob) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET blob = excluded.blob',
       ),
+      identifierOwner: db.prepare('SELECT patient_id FROM patient_identifiers WHERE blind_index = ?').pluck(),
+      insertIdentifier: db.prepare('INSERT INTO patient_identifiers (blind_index, patient_id) VALUES (?, ?)'),
+      deleteIdentifiers: db.prepare('DELETE FROM patient_identifiers WHERE patient_id = ?'),
+      updateProfile: db.prepare('UPDATE patients SET profile = ? WHERE id = ?'),
     };
+    this.blindIndexKey = Buffer.from(hkdfSync('sha256', keyring.storeKey.key, new Uint8Array(0), BLIND_INDEX_INFO, 32));
     this.patientIds = new Set(db.prepare('SELECT id FROM patients').pluck().all() as string[]);
   }
 
@@ -283,6 +303,7 @@ export class CareTwinStore implements StoreReader, StoreWriter {
     }
     this.db.close();
     this.keyring.wipe();
+    this.blindIndexKey.fill(0);
     this.encoder.wipe();
     this.plainScratch.fill(0);
     this.timeScratch.fill(0);
@@ -334,9 +355,85 @@ export class CareTwinStore implements StoreReader, StoreWriter {
       const key = this.keyring.dataKeyFor(id, 'profile', true);
       const blob = seal(key, utf8(JSON.stringify(parsed.data)), patientBinding(id, demo, createdMs));
       this.stmts.insertPatient.run(id, demo, createdMs, blob);
+      this.indexIdentifiers(id, parsed.data.identifiers);
+      this.provisionalPatientIds.push(id);
     });
-    this.patientIds.add(id);
     return id;
+  }
+
+  /**
+   * Replaces a patient's profile (sealed afresh) and re-indexes their identifiers, in one transaction. An
+   * identifier that already belongs to another patient is refused.
+   */
+  updatePatientProfile(patientId: string, profile: PatientProfile): void {
+    this.requireOpen();
+    const parsed = PatientProfileSchema.safeParse(profile);
+    if (!parsed.success) throw validation(`The patient profile is not valid (${issuePaths(parsed.error)}).`);
+    const row = this.stmts.patient.get(patientId) as [string, number, number, Uint8Array] | undefined;
+    if (row === undefined) {
+      throw new AppError('NOT_FOUND', 'That patient is not in this store. Reload the patient list and try again.');
+    }
+    const [, demo, createdMs] = row;
+    this.inWriteTransaction(() => {
+      const key = this.keyring.dataKeyFor(patientId, 'profile', true);
+      const blob = seal(key, utf8(JSON.stringify(parsed.data)), patientBinding(patientId, demo, createdMs));
+      this.stmts.updateProfile.run(blob, patientId);
+      this.stmts.deleteIdentifiers.run(patientId);
+      this.indexIdentifiers(patientId, parsed.data.identifiers);
+    });
+  }
+
+  /** The patient who holds this external identifier, looked up through the blind index; undefined if none. */
+  findPatientByIdentifier(system: string, value: string): string | undefined {
+    this.requireOpen();
+    if (typeof system !== 'string' || typeof value !== 'string') throw validation('An identifier is not text.');
+    return this.stmts.identifierOwner.get(this.blindIndex(system, value)) as string | undefined;
+  }
+
+  /**
+   * Runs `fn` (a series of store writes) as one transaction: either all of it is stored or none of it, including
+   * patients it created. Importers use it to store one file at a time.
+   */
+  writeAtomically<T>(fn: () => T): T {
+    this.requireOpen();
+    let result: T | undefined;
+    this.inWriteTransaction(() => {
+      result = fn();
+    });
+    return result as T;
+  }
+
+  private blindIndex(system: string, value: string): Buffer {
+    return createHmac('sha256', this.blindIndexKey).update(`${system.trim()}|${value.trim()}`, 'utf8').digest();
+  }
+
+  private indexIdentifiers(patientId: string, identifiers: PatientProfile['identifiers']): void {
+    for (const { system, value } of identifiers) {
+      const index = this.blindIndex(system, value);
+      const owner = this.stmts.identifierOwner.get(index) as string | undefined;
+      if (owner === patientId) continue;
+      if (owner !== undefined) {
+        throw new AppError(
+          'CONFLICT',
+          'An identifier of this patient already belongs to another patient in this store. Nothing was saved; ' +
+            'check the identifiers, or import into the existing patient.',
+        );
+      }
+      this.stmts.insertIdentifier.run(index, patientId);
+    }
+  }
+
+  private indexAllIdentifiers(): void {
+    this.inWriteTransaction(() => {
+      for (const patient of this.listPatients()) {
+        try {
+          this.indexIdentifiers(patient.id, patient.profile.identifiers);
+        } catch (err) {
+          // Two older patients sharing an identifier must not keep the store from opening: the first keeps it.
+          if (!(err instanceof AppError && err.code === 'CONFLICT')) throw err;
+        }
+      }
+    });
   }
 
   listPatients(): PatientRecord[] {
@@ -725,6 +822,25 @@ export class CareTwinStore implements StoreReader, StoreWriter {
     });
   }
 
+  /**
+   * Adds medications to a patient's list in one transaction: an entry with a `sourceId` replaces the stored entry
+   * with the same one (a re-import of an updated order), an entry equal to a stored one is left out, the rest are
+   * appended. Returns how many entries were added or replaced.
+   */
+  mergeMedications(patientId: string, medications: readonly Medication[]): number {
+    this.requireOpen();
+    this.requirePatient(patientId);
+    const parsed = MedicationListSchema.safeParse(medications);
+    if (!parsed.success) throw validation(`The medication list is not valid (${issuePaths(parsed.error)}).`);
+    let changed = 0;
+    this.inWriteTransaction(() => {
+      const { list, changed: n } = mergeBySourceId(this.getMedications(patientId), parsed.data);
+      changed = n;
+      if (n > 0) this.putMedications(patientId, list);
+    });
+    return changed;
+  }
+
   getMedications(patientId: string): Medication[] {
     this.requireOpen();
     const row = this.stmts.record.get(patientId, MEDICATIONS_KIND) as [number, Uint8Array] | undefined;
@@ -732,6 +848,43 @@ export class CareTwinStore implements StoreReader, StoreWriter {
     const binding = recordBinding(patientId, MEDICATIONS_KIND);
     const key = this.keyring.dataKeyById(row[0], patientId, 'medications', binding);
     return MedicationListSchema.parse(JSON.parse(text(open(key, row[1], binding))));
+  }
+
+  /** Replaces a patient's list of coded conditions (diagnoses from the EHR), sealed under the profile key. */
+  putConditions(patientId: string, conditions: readonly ConditionRecord[]): void {
+    this.requireOpen();
+    this.requirePatient(patientId);
+    const parsed = ConditionListSchema.safeParse(conditions);
+    if (!parsed.success) throw validation(`The condition list is not valid (${issuePaths(parsed.error)}).`);
+    this.inWriteTransaction(() => {
+      const key = this.keyring.dataKeyFor(patientId, 'profile', true);
+      const blob = seal(key, utf8(JSON.stringify(parsed.data)), recordBinding(patientId, CONDITIONS_KIND));
+      this.stmts.upsertRecord.run(patientId, CONDITIONS_KIND, key.keyId, blob);
+    });
+  }
+
+  /** Like `mergeMedications`, for coded conditions. Returns how many records were added or replaced. */
+  mergeConditions(patientId: string, conditions: readonly ConditionRecord[]): number {
+    this.requireOpen();
+    this.requirePatient(patientId);
+    const parsed = ConditionListSchema.safeParse(conditions);
+    if (!parsed.success) throw validation(`The condition list is not valid (${issuePaths(parsed.error)}).`);
+    let changed = 0;
+    this.inWriteTransaction(() => {
+      const { list, changed: n } = mergeBySourceId(this.getConditions(patientId), parsed.data);
+      changed = n;
+      if (n > 0) this.putConditions(patientId, list);
+    });
+    return changed;
+  }
+
+  getConditions(patientId: string): ConditionRecord[] {
+    this.requireOpen();
+    const row = this.stmts.record.get(patientId, CONDITIONS_KIND) as [number, Uint8Array] | undefined;
+    if (row === undefined) return [];
+    const binding = recordBinding(patientId, CONDITIONS_KIND);
+    const key = this.keyring.dataKeyById(row[0], patientId, 'profile', binding);
+    return ConditionListSchema.parse(JSON.parse(text(open(key, row[1], binding))));
   }
 
   putMeta(key: string, value: unknown): void {
@@ -752,12 +905,26 @@ export class CareTwinStore implements StoreReader, StoreWriter {
     return JSON.parse(text(open(this.keyring.storeKey, blob, metaBinding(key)))) as T;
   }
 
-  /** Runs `fn` in one immediate transaction; keys it created are forgotten again if it rolls back. */
+  /**
+   * Runs `fn` in one immediate transaction; keys and patients it created are forgotten again if it rolls back.
+   * Inside another write (`writeAtomically`) it is part of that transaction: the outermost one commits or rolls
+   * back everything, and only then are keys and patients settled.
+   */
   private inWriteTransaction(fn: () => void): void {
+    if (this.transactionDepth > 0) {
+      fn();
+      return;
+    }
     try {
-      this.db.transaction(fn).immediate();
+      this.transactionDepth++;
+      try {
+        this.db.transaction(fn).immediate();
+      } finally {
+        this.transactionDepth--;
+      }
     } catch (err) {
       this.keyring.settle(false);
+      this.provisionalPatientIds = [];
       if (err instanceof AppError) throw err;
       throw new AppError(
         'STORE_UNAVAILABLE',
@@ -766,6 +933,8 @@ export class CareTwinStore implements StoreReader, StoreWriter {
       );
     }
     this.keyring.settle(true);
+    for (const id of this.provisionalPatientIds) this.patientIds.add(id);
+    this.provisionalPatientIds = [];
   }
 
   private requireOpen(): void {
@@ -777,15 +946,36 @@ export class CareTwinStore implements StoreReader, StoreWriter {
     if (typeof patientId !== 'string') return false;
     if (this.patientIds.has(patientId)) return true;
     if (this.stmts.patientExists.get(patientId) === undefined) return false;
-    this.patientIds.add(patientId);
+    // A patient created in the open transaction is known only once it commits.
+    if (!this.provisionalPatientIds.includes(patientId)) this.patientIds.add(patientId);
     return true;
   }
 
   private requirePatient(patientId: string): void {
-    if (!this.knowsPatient(patientId)) {
+    if (!this.knowsPatient(patientId) && !this.provisionalPatientIds.includes(patientId)) {
       throw new AppError('NOT_FOUND', 'That patient is not in this store. Reload the patient list and try again.');
     }
   }
+}
+
+/** Merges records by source id (replace), else by equal content (keep one); see `mergeMedications`. */
+function mergeBySourceId<T extends { readonly sourceId?: string | undefined }>(
+  stored: readonly T[],
+  incoming: readonly T[],
+): { list: T[]; changed: number } {
+  const list = [...stored];
+  const seen = new Set(list.map((r) => JSON.stringify(r)));
+  let changed = 0;
+  for (const record of incoming) {
+    const json = JSON.stringify(record);
+    if (seen.has(json)) continue;
+    const at = record.sourceId === undefined ? -1 : list.findIndex((r) => r.sourceId === record.sourceId);
+    if (at >= 0) list[at] = record;
+    else list.push(record);
+    seen.add(json);
+    changed++;
+  }
+  return { list, changed };
 }
 
 function kdfTuning(kdf: Partial<KdfParams> | undefined): Partial<KdfTuning> {

@@ -93,6 +93,12 @@ export function PatientScreen({ patientId }: { patientId: string }) {
             <dt>Patient’s time zone</dt>
             <dd>{detail.zone ?? 'unknown'}</dd>
           </div>
+          <div>
+            <dt>Stored records</dt>
+            <dd>
+              {detail.medications.length} medications · {detail.conditionRecords.length} coded conditions
+            </dd>
+          </div>
         </dl>
         <p className="muted">Times on this page are in your time zone, {viewerTimeZone()}.</p>
       </div>
