@@ -15,6 +15,19 @@ Commands:
                                fill an empty store with a synthetic demo panel (default 120 x 90 days)
   patients [--json]            list patients: id, name, conditions, last data received, days with data in the last 30
   serve [--port P] [--demo]    serve the app on 127.0.0.1 for a browser (web host)
+  import [--patient ID] [--zone Area/City] [--json] FILE...
+                               import device exports (format detected; one transaction per file)
+  summary --patient ID [--json]
+                               what is stored for a patient: streams, counts, first/last, records
+  sync --fhir-base URL [--client-id ID --key FILE] [--interactive] [--bulk]
+  sync --nightscout URL --patient ID
+                               read what is new from a FHIR server (SMART) or a Nightscout site; resumable
+  hf-evaluate [--patients N] [--days N] [--seed S] [--json]
+                               heart-failure twin alerts vs. the weight rule of thumb on a synthetic panel's planted episodes
+  twin forecast --cgm FILE --out OUT.csv [--horizons 30,60] [--burn-in-hours 24] [--refit-hours 24]
+                               glucose twin forecasts with bands from a CGM CSV (iglu, Dexcom Clarity, simglucose), no store
+  twin evaluate --cgm FILE [--drop-random F | --drop-gaps F --gap-hours A-B | --degradation-curve] [--seed S] [--json]
+                               the twin's scores next to last value, linear and Nightscout AR2 on the same origins
 
 Every command takes --data-dir DIR (default: ${'<OS app-data>/CareTwin'}).`;
 
@@ -30,16 +43,17 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
     return 2;
   }
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
     const options: ParseArgsConfig['options'] = { 'data-dir': { type: 'string' }, ...command.options };
-    ({ values } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
+    ({ values, positionals } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: command.positionals === true }) as { values: Record<string, string | boolean | undefined>; positionals: string[] });
   } catch (error) {
     io.stderr(`caretwin ${name}: ${(error as Error).message.split('\n')[0]}`);
     return 2;
   }
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : (io.env.CARETWIN_DATA_DIR ?? defaultDataDir());
   try {
-    return (await command.run({ dataDir, values, io })) ?? 0;
+    return (await command.run({ dataDir, values, io, positionals })) ?? 0;
   } catch (error) {
     if (error instanceof AppError || error instanceof UsageError) {
       io.stderr(`caretwin ${name}: ${error.message}`);

@@ -3,6 +3,11 @@ import { initCommand } from './init.js';
 import { demoCommand } from './demo.js';
 import { patientsCommand } from './patients.js';
 import { serveCommand } from './serve.js';
+import { importCommand } from './import.js';
+import { summaryCommand } from './summary.js';
+import { syncCommand } from './sync.js';
+import { twinHfCommand } from './twin-hf.js';
+import { twinCommand } from './twin.js';
 
 export interface CommandIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -14,11 +19,15 @@ export interface CommandContext {
   readonly dataDir: string;
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
   readonly io: CommandIo;
+  /** Arguments after the options (file names), for commands that take them. */
+  readonly positionals?: readonly string[];
 }
 
 export interface Command {
   readonly options: NonNullable<ParseArgsConfig['options']>;
   run(ctx: CommandContext): Promise<number | void>;
+  /** Whether the command takes arguments besides options (e.g. files). */
+  readonly positionals?: boolean;
 }
 
 export const commands: Record<string, Command> = {
@@ -26,4 +35,9 @@ export const commands: Record<string, Command> = {
   demo: demoCommand,
   patients: patientsCommand,
   serve: serveCommand,
+  import: importCommand,
+  summary: summaryCommand,
+  sync: syncCommand,
+  'hf-evaluate': twinHfCommand,
+  twin: twinCommand,
 };
