@@ -1,6 +1,7 @@
 /**
  * CareTwin benchmarks. Each section measures one promise the issues make; the figures are printed,
- * never asserted. Run on an idle machine: 2 cores is what CI and the issues assume.
+ * never asserted. `npm run bench [-- --json] [-- --only store,demo,...]`. Run on an idle machine:
+ * 2 cores is what CI and the issues assume.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,13 +10,28 @@ import path from 'node:path';
 import { benchStore } from '../../main/core/store/bench.js';
 import { CareTwinStore } from '../../main/core/store/store.js';
 import { generateDemoPanel } from '../../main/core/demo/panel.js';
+import { benchFilterSmoother } from '../../shared/model/bench.js';
 import { benchPanelRender } from './panel-render.js';
+import { benchAppleHealthImport } from './apple-health.js';
+import { benchHeartFailure } from './heart-failure.js';
+import { benchGlucoseDaily } from './glucose-daily.js';
+import { benchGlucoseModel } from './glucose-model.js';
 
 const json = process.argv.includes('--json');
+const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const only = onlyArg ? new Set(onlyArg.split(',')) : null;
 const results: Record<string, unknown> = { node: process.version, cpus: os.cpus().length, at: new Date().toISOString() };
 
 function say(line: string): void {
   if (!json) process.stdout.write(line + '\n');
+}
+
+/** Prints a section's figures as indented `key: value` lines (nested objects as JSON on one line). */
+function sayFigures(figures: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(figures)) {
+    const text = typeof value === 'number' ? (Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3)) : JSON.stringify(value);
+    say(`  ${key}: ${text}`);
+  }
 }
 
 async function demoGeneration(patients: number): Promise<{ patients: number; days: number; samples: number; seconds: number }> {
@@ -32,36 +48,91 @@ async function demoGeneration(patients: number): Promise<{ patients: number; day
   }
 }
 
+const sections: Record<string, { title: string; run: () => Promise<void> }> = {
+  store: {
+    title: '[store] encrypted chunk ingest vs. plain row-per-sample inserts (same samples, same run)',
+    async run() {
+      const store = await benchStore();
+      results.store = store;
+      say(`  samples:                 ${store.samples.toLocaleString('en-US')}`);
+      say(`  encrypted chunks:        ${(store.encryptedSamplesPerSec / 1e6).toFixed(2)} M samples/s`);
+      say(`  plain row per sample:    ${(store.plainRowSamplesPerSec / 1e6).toFixed(2)} M samples/s`);
+      say(`  ratio:                   ${store.ratio.toFixed(1)}x`);
+      say(`  read back 90 d of CGM:   ${store.readBack90dMs.toFixed(2)} ms (median, decrypted)`);
+    },
+  },
+  demo: {
+    title: '[demo] generate demo panels into a real store (generation, encryption and writes)',
+    async run() {
+      const demos = [];
+      for (const patients of [120, 1000]) {
+        const demo = await demoGeneration(patients);
+        demos.push(demo);
+        say(`  ${demo.patients} patients x ${demo.days} days, ${demo.samples.toLocaleString('en-US')} samples: ${demo.seconds.toFixed(2)} s`);
+      }
+      results.demo = demos;
+    },
+  },
+  web: {
+    title: '[web host] panel page in Debian Chromium (120 demo patients)',
+    async run() {
+      if (spawnSync('/usr/bin/chromium', ['--version']).status !== 0) {
+        say('  skipped: /usr/bin/chromium not found (apt-get install chromium)');
+        return;
+      }
+      const panel = await benchPanelRender();
+      results.panelRender = panel;
+      say(`  first render after unlock:       ${panel.afterUnlockMs.toFixed(0)} ms (includes Argon2id key derivation)`);
+      say(`  navigation to rendered panel:    ${panel.navigationMs.toFixed(0)} ms (median of ${panel.runs})`);
+    },
+  },
+  kalman: {
+    title: '[model] damped CGM filter + smoother, 1,000 patients x 90 days of 5-min CGM, one thread',
+    async run() {
+      const r = benchFilterSmoother(1000, 90);
+      results.filterSmoother = r;
+      say(`  ${(r.pointsPerSec / 1e6).toFixed(1)} M points/s (${r.seconds.toFixed(2)} s for the panel)`);
+    },
+  },
+  glucose: {
+    title: '[model] glucose fast layer vs. baselines (Broll, simglucose) and degradation curves',
+    async run() {
+      const r = await benchGlucoseModel();
+      results.glucoseModel = r;
+      sayFigures(r);
+    },
+  },
+  'glucose-daily': {
+    title: '[model] daily glucose layer: projections of mean glucose, TIR, TBR, HbA1c (synthetic panel)',
+    async run() {
+      const r = await benchGlucoseDaily();
+      results.glucoseDaily = r;
+      sayFigures(r);
+    },
+  },
+  hf: {
+    title: '[model] heart-failure twin vs. weight rule of thumb on planted (synthetic) episodes',
+    async run() {
+      const r = await benchHeartFailure();
+      results.heartFailure = r;
+      sayFigures(r);
+    },
+  },
+  'apple-health': {
+    title: '[ingest] synthetic Apple Health export, 1 million records, through the CLI',
+    async run() {
+      const r = await benchAppleHealthImport();
+      results.appleHealth = r;
+      sayFigures(r);
+    },
+  },
+};
+
 say('CareTwin benchmarks');
 say(`node ${process.version}, ${os.cpus().length} cores`);
-
-const store = await benchStore();
-results.store = store;
-say('\n[store] encrypted chunk ingest vs. plain row-per-sample inserts (same samples, same run)');
-say(`  samples:                 ${store.samples.toLocaleString('en-US')}`);
-say(`  encrypted chunks:        ${(store.encryptedSamplesPerSec / 1e6).toFixed(2)} M samples/s`);
-say(`  plain row per sample:    ${(store.plainRowSamplesPerSec / 1e6).toFixed(2)} M samples/s`);
-say(`  ratio:                   ${store.ratio.toFixed(1)}x`);
-say(`  read back 90 d of CGM:   ${store.readBack90dMs.toFixed(2)} ms (median, decrypted)`);
-
-say('\n[demo] generate demo panels into a real store (generation, encryption and writes)');
-const demos = [];
-for (const patients of [120, 1000]) {
-  const demo = await demoGeneration(patients);
-  demos.push(demo);
-  say(`  ${demo.patients} patients x ${demo.days} days, ${demo.samples.toLocaleString('en-US')} samples: ${demo.seconds.toFixed(2)} s`);
+for (const [name, section] of Object.entries(sections)) {
+  if (only && !only.has(name)) continue;
+  say(`\n${section.title}`);
+  await section.run();
 }
-results.demo = demos;
-
-const chromium = spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' });
-if (chromium.status === 0) {
-  const panel = await benchPanelRender();
-  results.panelRender = panel;
-  say('\n[web host] panel page in Debian Chromium (120 demo patients)');
-  say(`  first render after unlock:       ${panel.afterUnlockMs.toFixed(0)} ms`);
-  say(`  navigation to rendered panel:    ${panel.navigationMs.toFixed(0)} ms (median of ${panel.runs})`);
-} else {
-  say('\n[web host] skipped: /usr/bin/chromium not found (apt-get install chromium)');
-}
-
 if (json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
