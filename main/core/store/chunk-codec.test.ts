@@ -94,6 +94,19 @@ describe('chunk codec', () => {
     );
   });
 
+  it('keeps a leading byte-order mark in source names and ids (a decoder must not strip it)', () => {
+    expectRoundTrip(
+      {
+        tMs: [DAY0_MS, DAY0_MS + 1000],
+        values: [1, 2],
+        sourceDict: ['\uFEFF', '\uFEFFmeter'],
+        sourceIndex: [0, 1],
+        sourceIds: ['\uFEFF', '\uFEFFid'],
+      },
+      DAY0_MS,
+    );
+  });
+
   it('stores a day of 5-minute CGM in about 4 bytes a sample (raw would be 16)', () => {
     const n = 288;
     const t = Array.from({ length: n }, (_, i) => DAY0_MS + i * 300_000 + ((i * 7919) % 4000));

@@ -50,7 +50,7 @@ export interface DecodedChunk {
   readonly sourceIds?: readonly string[];
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 
 /**

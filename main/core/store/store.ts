@@ -1117,7 +1117,7 @@ function fsyncDir(dir: string): void {
 }
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function utf8(s: string): Uint8Array {
   return utf8Encoder.encode(s);
