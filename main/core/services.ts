@@ -10,6 +10,7 @@ import { utcDay } from '../../shared/domain/sample.js';
 import { STREAMS, streamDef } from '../../shared/domain/streams.js';
 import { CareTwinStore, type KdfParams } from './store/store.js';
 import { DEMO_DEFAULTS, generateDemoPanel, type DemoReport } from './demo/panel.js';
+import { createImportService, type ImportService } from './imports/import-service.js';
 
 export interface CallerContext {
   readonly host: 'electron' | 'web';
@@ -25,6 +26,8 @@ export interface ServicesOptions {
   /** Key-derivation parameters for a store created here (tests use cheap ones). */
   readonly kdf?: Partial<KdfParams>;
   readonly nowMs?: () => number;
+  /** Largest file the app imports (tests use small ones); see import-service.ts. */
+  readonly importMaxBytes?: number;
 }
 
 export interface DemoOptions {
@@ -52,6 +55,8 @@ export interface CareTwinServices {
   panel(): PanelRow[];
   patient(patientId: string): PatientDetail;
   series(patientId: string, stream: string, fromMs?: number, toMs?: number): SeriesResult;
+  /** Files imported from the app (spooled through the IPC bridge, then the same runner as `caretwin import`). */
+  readonly imports: ImportService;
   close(): Promise<void>;
 }
 
@@ -73,6 +78,14 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     if (!store) throw new AppError('LOCKED', 'CareTwin is locked. Unlock it with your passcode.');
     return store;
   }
+
+  const imports = createImportService({
+    dataDir: options.dataDir,
+    store: requireStore,
+    nowMs,
+    onImported: () => emit('patients-changed'),
+    ...(options.importMaxBytes !== undefined ? { maxBytes: options.importMaxBytes } : {}),
+  });
 
   function status(): SessionStatus {
     const state = store ? 'unlocked' : CareTwinStore.inspect(options.dataDir).state === 'absent' ? 'uninitialised' : 'locked';
@@ -123,6 +136,8 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       }),
     lock: () => {
       if (store) {
+        // Uploads end now; a running import stops at its next step (it finds the store closed) and stores nothing.
+        void imports.abandonAll();
         store.close();
         store = undefined;
         emit('locked');
@@ -201,8 +216,11 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       return { stream, unit: streamDef(stream).unit, tMs: Array.from(series.tMs), values: Array.from(series.values) };
     },
 
+    imports,
+
     async close() {
       await pending?.catch(() => undefined);
+      await imports.abandonAll();
       store?.close();
       store = undefined;
       events.complete();

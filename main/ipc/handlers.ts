@@ -26,5 +26,10 @@ export function createHandlers(services: CareTwinServices): Handlers {
     'patient.get': (_ctx, input) => services.patient(input.patientId),
     'patient.series': (_ctx, input) => services.series(input.patientId, input.stream, input.fromMs, input.toMs),
     'store.events': () => services.events$,
+    'import.begin': (ctx, input) => services.imports.begin(ctx, input),
+    'import.chunk': (ctx, input) => services.imports.chunk(ctx, input.importId, input.seq, input.data),
+    'import.finish': (ctx, input) => services.imports.finish(ctx, input.importId),
+    'import.cancel': (ctx, input) => services.imports.cancel(ctx, input.importId),
+    'import.progress': (ctx, input) => services.imports.progress(ctx, input.importId),
   };
 }

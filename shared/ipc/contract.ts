@@ -95,6 +95,52 @@ export const StoreEvent = z.object({
 });
 export type StoreEvent = z.infer<typeof StoreEvent>;
 
+/** Files reach the core through the bridge in chunks of at most this many bytes (the web host's WebSocket takes 1 MiB messages). */
+export const IMPORT_CHUNK_BYTES = 512 * 1024;
+const IMPORT_CHUNK_BASE64_CHARS = Math.ceil(IMPORT_CHUNK_BYTES / 3) * 4;
+const ImportId = z.string().regex(/^[0-9a-f]{32}$/, 'an import id is 32 hex characters');
+const ImportRow = z.object({ line: z.number().int(), reason: z.string() });
+
+/** What one file's import stored, skipped and refused: the same facts `caretwin import --json` prints. */
+export const ImportReportView = z.object({
+  file: z.string(),
+  format: z.string(),
+  /** The format in words, e.g. "Dexcom Clarity CSV" */
+  formatLabel: z.string(),
+  /** Samples newly stored, and per stream code (with label and display unit) */
+  added: z.number().int(),
+  duplicates: z.number().int(),
+  byStream: z.array(z.object({ code: z.string(), label: z.string(), displayUnit: z.string(), added: z.number().int() })),
+  medications: z.number().int(),
+  conditions: z.number().int(),
+  /** Rows refused, with line and reason; the list holds the first 200, the count all of them */
+  rejectedCount: z.number().int(),
+  rejected: z.array(ImportRow),
+  warningCount: z.number().int(),
+  warnings: z.array(ImportRow),
+  skipped: z.record(z.string(), z.number().int()),
+  /** The zone this import read zone-less times in, when it was given now and stored on the patient */
+  zoneStored: z.string().nullable(),
+  ms: z.number(),
+});
+export type ImportReportView = z.infer<typeof ImportReportView>;
+
+export const ImportStatus = z.object({
+  importId: ImportId,
+  phase: z.enum(['upload', 'detect', 'read', 'normalise', 'write', 'done', 'failed', 'cancelled']),
+  /** Bytes received (upload) or read (read) so far, of `totalBytes` */
+  bytes: z.number().int().nonnegative(),
+  totalBytes: z.number().int().nonnegative(),
+  rows: z.number().int().nullable(),
+  /** Set when `phase` is done */
+  report: ImportReportView.nullable(),
+  /** Set when `phase` is failed: what went wrong, for people; nothing was stored */
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** Set when the file's times carry no zone and neither the request nor the patient gave one */
+  needsZone: z.boolean(),
+});
+export type ImportStatus = z.infer<typeof ImportStatus>;
+
 export const contract = {
   'session.status': method('query', false, Empty, SessionStatus),
   /** First run: create the store with a passcode typed twice. */
@@ -123,6 +169,30 @@ export const contract = {
     z.object({ patientId: PatientId, stream: z.string().max(32), fromMs: z.number().optional(), toMs: z.number().optional() }).strict(),
     SeriesResult,
   ),
+  /** Importing a file into a patient: begin, send its bytes in order, finish (or cancel); watch import.progress. */
+  'import.begin': method(
+    'command',
+    true,
+    z
+      .object({
+        patientId: PatientId,
+        fileName: z.string().min(1).max(255),
+        size: z.number().int().nonnegative(),
+        zone: z.string().min(1).max(64).optional(),
+      })
+      .strict(),
+    z.object({ importId: ImportId, chunkBytes: z.number().int().positive(), maxBytes: z.number().int().positive() }),
+  ),
+  'import.chunk': method(
+    'command',
+    true,
+    z.object({ importId: ImportId, seq: z.number().int().nonnegative(), data: z.string().max(IMPORT_CHUNK_BASE64_CHARS) }).strict(),
+    z.object({ received: z.number().int() }),
+  ),
+  'import.finish': method('command', true, z.object({ importId: ImportId }).strict(), z.object({ importId: ImportId })),
+  'import.cancel': method('command', true, z.object({ importId: ImportId }).strict(), z.object({ cancelled: z.boolean() })),
+  /** The import's phases and progress; its last frame is done (with the report), failed or cancelled. */
+  'import.progress': method('stream', true, z.object({ importId: ImportId }).strict(), ImportStatus),
   /** Store changes pushed to open views (new data, lock, unlock). */
   'store.events': method('stream', false, Empty, StoreEvent),
 } as const;

@@ -13,6 +13,13 @@ export const KG_PER_LB = 0.45359237;
 /** mg/dL per mmol/L of glucose (molar mass 180.156 g/mol). */
 export const MG_DL_PER_MMOL_L = 18.0156;
 
+/** A file with zone-less times and no zone to read them in: hosts that can ask for a zone (the app) recognise it. */
+export class ZoneNeededError extends AppError {
+  constructor(message: string) {
+    super('VALIDATION', message);
+  }
+}
+
 /**
  * Values outside these bounds are not physiological readings (sensor error codes, unit mix-ups, typing slips)
  * and are rejected with a reason rather than stored.
@@ -49,8 +56,7 @@ export class BatchBuilder {
   zoneClock(): ZoneClock {
     if (this.clock !== undefined) return this.clock;
     if (this.context.zone === null) {
-      throw new AppError(
-        'VALIDATION',
+      throw new ZoneNeededError(
         "This file's times carry no time zone. Give the patient's zone with --zone Area/City (e.g. " +
           '--zone America/New_York), or store it in the patient\'s profile. Nothing was imported.',
       );

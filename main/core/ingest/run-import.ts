@@ -6,7 +6,7 @@
 import { AppError } from '../../../shared/ipc/errors.js';
 import { fileImportInput, readHead } from './file-input.js';
 import { IMPORT_FORMATS } from './formats/index.js';
-import type { ImportContext, ImportFormat, ImportInput, ImportProgress, ImportReport } from './importer.js';
+import type { ImportBatch, ImportContext, ImportFormat, ImportInput, ImportProgress, ImportReport } from './importer.js';
 import { checkZone } from './local-time.js';
 import { writeImportBatch, type ImportStore } from './write-batch.js';
 
@@ -19,6 +19,11 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Formats to try, in order (tests narrow it); defaults to every format. */
   readonly formats?: readonly ImportFormat[];
+  /**
+   * Runs inside the file's transaction, after reading and before writing: may check or rewrite the batch (the app
+   * files a dropped file under the patient it was dropped on) and make related writes; a throw stores nothing.
+   */
+  readonly prepare?: (batch: ImportBatch) => ImportBatch;
 }
 
 /** The format that reads `input`, or a clear error listing what was tried. */
@@ -64,7 +69,11 @@ export async function importInput(store: ImportStore, input: ImportInput, opts: 
   const context: ImportContext = { patientId, zone, nowMs: nowMs(), onProgress };
   const batch = await format.read(input, context);
   onProgress({ phase: 'write', rows: batch.samples.length });
-  const report = writeImportBatch(store, batch, { file: input.fileName, zone, startedMs, nowMs });
+  const prepare = opts.prepare;
+  const report =
+    prepare === undefined
+      ? writeImportBatch(store, batch, { file: input.fileName, zone, startedMs, nowMs })
+      : store.writeAtomically(() => writeImportBatch(store, prepare(batch), { file: input.fileName, zone, startedMs, nowMs }));
   onProgress({ phase: 'done', rows: report.added });
   return report;
 }
