@@ -33,6 +33,8 @@ export interface WriteReport {
   readonly duplicates: number;
   /** Chunks (patient x stream x day) written */
   readonly chunks: number;
+  /** Samples not stored because the patient's consent does not permit their data class now (absent when 0) */
+  readonly denied?: number;
 }
 
 export interface StoreWriter {

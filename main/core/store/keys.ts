@@ -323,6 +323,26 @@ export class Keyring {
     this.kek = newKek;
   }
 
+  /**
+   * Crypto-shredding: deletes the wrapped data key of (patient, scope) and zeroes the copy held in memory. The
+   * caller deletes every row sealed under it first (they reference it) inside the same write transaction; if that
+   * rolls back, the wrapped key is back in the table and is unwrapped again on next use. Returns the destroyed
+   * key id, or undefined when there was none.
+   */
+  destroy(patientId: string, scope: KeyScope): number | undefined {
+    const row = this.selectByScope.get(patientId, scope) as [number, Uint8Array] | undefined;
+    const cached = this.byScope.get(scopeKey(patientId, scope));
+    if (cached !== undefined) {
+      this.byScope.delete(scopeKey(patientId, scope));
+      this.byId.delete(cached.keyId);
+      this.provisional = this.provisional.filter((k) => k !== cached);
+      cached.key.fill(0);
+    }
+    if (row === undefined) return undefined;
+    this.db.prepare('DELETE FROM data_keys WHERE key_id = ?').run(row[0]);
+    return row[0];
+  }
+
   /** Zeroes every key held in memory; the keyring is unusable afterwards. */
   wipe(): void {
     for (const key of this.byId.values()) key.key.fill(0);

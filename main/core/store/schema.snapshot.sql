@@ -1,3 +1,26 @@
+CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+
+CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'the audit log is append-only');
+END;
+
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  patient_id TEXT,
+  outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'denied', 'failed')),
+  details TEXT NOT NULL,
+  prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),
+  hash BLOB NOT NULL CHECK (length(hash) = 32)
+) STRICT;
+
 CREATE TABLE chunks (
   patient_id TEXT NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
   stream TEXT NOT NULL,
@@ -6,6 +29,13 @@ CREATE TABLE chunks (
   key_id INTEGER NOT NULL REFERENCES data_keys (key_id),
   blob BLOB NOT NULL,
   PRIMARY KEY (patient_id, stream, day)
+) STRICT;
+
+CREATE TABLE consents (
+  patient_id TEXT NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
+  data_class TEXT NOT NULL CHECK (data_class IN ('cgm', 'vitals', 'activity', 'labs', 'medications', 'derived')),
+  blob BLOB NOT NULL,
+  PRIMARY KEY (patient_id, data_class)
 ) STRICT;
 
 CREATE TABLE data_keys (

@@ -32,9 +32,12 @@ describe('store: identifiers, records, atomic writes', () => {
       const store = await CareTwinStore.create(dataDir, 'pass', { kdf: CHEAP_KDF });
       const a = store.createPatient(profile('A', { identifiers: [{ system: SYSTEM, value: '1' }] }));
       store.close();
-      // Back to the schema of 0001: no identifier index.
+      // Back to the schema of 0001: no identifier index (and none of the later tables).
       const raw = new Database(path.join(dataDir, 'caretwin.db'));
-      raw.exec("DROP TABLE patient_identifiers; DELETE FROM schema_migrations WHERE id = '0002_identifier_index';");
+      raw.exec(
+        'DROP TABLE patient_identifiers; DROP TABLE consents; DROP TABLE audit_log; ' +
+          "DELETE FROM schema_migrations WHERE id IN ('0002_identifier_index', '0003_consent_audit');",
+      );
       raw.close();
       const reopened = await CareTwinStore.unlock(dataDir, 'pass');
       expect(reopened.findPatientByIdentifier(SYSTEM, '1')).toBe(a);

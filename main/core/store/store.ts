@@ -16,9 +16,26 @@ import {
   type PatientProfile,
 } from '../../../shared/domain/patient.js';
 import { MS_PER_DAY, utcDay, type Sample, type SeriesBatch } from '../../../shared/domain/sample.js';
-import { STREAMS } from '../../../shared/domain/streams.js';
+import { STREAMS, type DataClass } from '../../../shared/domain/streams.js';
+import {
+  ConsentProvisionSchema,
+  DATA_CLASSES,
+  defaultProvision,
+  retentionEndMs,
+  type AuditActor,
+  type ClassConsent,
+  type ConsentProvision,
+} from '../../../shared/domain/consent.js';
 import { AppError } from '../../../shared/ipc/errors.js';
 import type { ImportWriter, PatientRecord, Series, StoreReader, StreamSummary, WriteReport } from './api.js';
+import {
+  AuditLog,
+  deriveAuditKey,
+  type AuditEntry,
+  type AuditEntryInput,
+  type AuditQuery,
+  type AuditVerification,
+} from './audit-log.js';
 import { ChunkEncoder, decodeChunk, decodeChunkInto, type ChunkColumns, type DecodedChunk } from './chunk-codec.js';
 import { open, plaintextLength, seal, tampered } from './envelope.js';
 import {
@@ -49,6 +66,18 @@ import {
 
 export type { StoreInspection } from './store-file.js';
 export type { KdfParams, KdfTuning, KeyScope } from './keys.js';
+export type { AuditEntry, AuditEntryInput, AuditQuery, AuditVerification } from './audit-log.js';
+
+/** What destroying one (patient, data class) removed; the WAL is emptied unless another connection reads it. */
+export interface ShredReport {
+  readonly patientId: string;
+  readonly dataClass: DataClass;
+  readonly keyDestroyed: boolean;
+  readonly chunks: number;
+  readonly records: number;
+  /** false when another open connection kept the WAL from being checkpointed and truncated (retry later). */
+  readonly walTruncated: boolean;
+}
 
 export interface StoreOptions {
   /** Clock for created_at columns (tests pin it). */
@@ -78,7 +107,7 @@ const IDENTIFIER_INDEX_MIGRATION = '0002_identifier_index';
 interface PreparedBatch {
   readonly patientId: string;
   readonly stream: string;
-  readonly scope: KeyScope;
+  readonly scope: DataClass;
   readonly source: string;
   readonly tMs: ArrayLike<number>;
   readonly values: ArrayLike<number>;
@@ -225,6 +254,8 @@ export class CareTwinStore implements StoreReader, ImportWriter {
   private provisionalPatientIds: string[] = [];
   private transactionDepth = 0;
   private readonly blindIndexKey: Buffer;
+  private readonly auditKey: Buffer;
+  private readonly auditLog: AuditLog;
   private readonly encoder = new ChunkEncoder();
   private plainScratch = new Uint8Array(16_384);
   private timeScratch = new Float64Array(2048);
@@ -283,8 +314,20 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       insertIdentifier: db.prepare('INSERT INTO patient_identifiers (blind_index, patient_id) VALUES (?, ?)'),
       deleteIdentifiers: db.prepare('DELETE FROM patient_identifiers WHERE patient_id = ?'),
       updateProfile: db.prepare('UPDATE patients SET profile = ? WHERE id = ?'),
+      consent: db.prepare('SELECT blob FROM consents WHERE patient_id = ? AND data_class = ?').pluck(),
+      consentsOf: db.prepare('SELECT data_class, blob FROM consents WHERE patient_id = ?').raw(),
+      allConsents: db.prepare('SELECT patient_id, data_class, blob FROM consents').raw(),
+      upsertConsent: db.prepare(
+        'INSERT INTO consents (patient_id, data_class, blob) VALUES (?, ?, ?) ' +
+          'ON CONFLICT (patient_id, data_class) DO UPDATE SET blob = excluded.blob',
+      ),
+      keyIdOf: db.prepare('SELECT key_id FROM data_keys WHERE patient_id = ? AND scope = ?').pluck(),
+      deleteChunksByKey: db.prepare('DELETE FROM chunks WHERE key_id = ?'),
+      deleteRecordsByKey: db.prepare('DELETE FROM records WHERE key_id = ?'),
     };
     this.blindIndexKey = Buffer.from(hkdfSync('sha256', keyring.storeKey.key, new Uint8Array(0), BLIND_INDEX_INFO, 32));
+    this.auditKey = deriveAuditKey(keyring.storeKey.key);
+    this.auditLog = new AuditLog(db, this.auditKey, keyring.storeKey, nowMs);
     this.patientIds = new Set(db.prepare('SELECT id FROM patients').pluck().all() as string[]);
   }
 
@@ -304,6 +347,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     this.db.close();
     this.keyring.wipe();
     this.blindIndexKey.fill(0);
+    this.auditKey.fill(0);
     this.encoder.wipe();
     this.plainScratch.fill(0);
     this.timeScratch.fill(0);
@@ -465,15 +509,29 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     this.requireOpen();
     const prepared = batches.map((b) => this.prepareBatch(b));
     const writes = new Map<string, SeriesWrite>();
+    const inUse = new Map<string, boolean>();
     let duplicates = 0;
+    let denied = 0;
     for (const batch of prepared) {
+      // Consent gate: a class the patient does not permit now is not stored at all.
+      const gateKey = `${batch.patientId}|${batch.scope}`;
+      let permitted = inUse.get(gateKey);
+      if (permitted === undefined) {
+        permitted = this.classInUse(batch.patientId, batch.scope);
+        inUse.set(gateKey, permitted);
+      }
+      if (!permitted) {
+        denied += batch.n + batch.duplicates;
+        continue;
+      }
       duplicates += batch.duplicates;
       if (batch.n > 0) addSegments(writes, batch);
     }
 
     let added = 0;
     let chunks = 0;
-    if (writes.size === 0) return { added, duplicates, chunks };
+    const report = (): WriteReport => (denied > 0 ? { added, duplicates, chunks, denied } : { added, duplicates, chunks });
+    if (writes.size === 0) return report();
     this.inWriteTransaction(() => {
       for (const w of writes.values()) {
         const key = this.keyring.dataKeyFor(w.patientId, w.scope, true);
@@ -503,7 +561,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
         }
       }
     });
-    return { added, duplicates, chunks };
+    return report();
   }
 
   /** Groups Sample objects by (patient, stream, source) and writes them as batches, in one transaction. */
@@ -722,7 +780,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw validation('A time range bound is not a number.');
     const lo = fromMs ?? -Infinity;
     const hi = toMs ?? Infinity;
-    if (lo > hi) return { tMs: new Float64Array(0), values: new Float64Array(0) };
+    if (lo > hi || !this.classInUse(patientId, scope)) return { tMs: new Float64Array(0), values: new Float64Array(0) };
     const fromDay = lo < -MAX_ABS_TIME_MS ? -Number.MAX_SAFE_INTEGER : utcDay(lo);
     const toDay = hi > MAX_ABS_TIME_MS ? Number.MAX_SAFE_INTEGER : utcDay(hi);
     const rows = this.stmts.chunksInRange.all(patientId, stream, fromDay, toDay) as ChunkRow[];
@@ -747,9 +805,12 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     this.requireOpen();
     const rows = this.stmts.streamStats.all(patientId) as [string, number, number, number, number][];
     const out: StreamSummary[] = [];
+    const inUse = new Map<DataClass, boolean>();
     for (const [stream, count, days, minDay, maxDay] of rows) {
       const scope = STREAMS.get(stream)?.dataClass;
       if (scope === undefined) continue;
+      if (!inUse.has(scope)) inUse.set(scope, this.classInUse(patientId, scope));
+      if (inUse.get(scope) !== true) continue;
       const first = this.chunkTimeBounds(patientId, stream, scope, minDay);
       const last = minDay === maxDay ? first : this.chunkTimeBounds(patientId, stream, scope, maxDay);
       out.push({ stream, count, days, firstMs: first[0], lastMs: last[1] });
@@ -771,7 +832,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     let last: number | null = null;
     for (const [stream, day] of rows) {
       const scope = STREAMS.get(stream)?.dataClass;
-      if (day !== newestDay || scope === undefined) continue;
+      if (day !== newestDay || scope === undefined || !this.classInUse(patientId, scope)) continue;
       const t = this.chunkTimeBounds(patientId, stream, scope, day)[1];
       if (last === null || t > last) last = t;
     }
@@ -804,7 +865,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     return open(key, blob, binding, this.plainScratch);
   }
 
-  private scopeOf(stream: string): KeyScope {
+  private scopeOf(stream: string): DataClass {
     const def = typeof stream === 'string' ? STREAMS.get(stream) : undefined;
     if (def === undefined) throw validation('Unknown stream code.');
     return def.dataClass;
@@ -815,6 +876,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     this.requirePatient(patientId);
     const parsed = MedicationListSchema.safeParse(medications);
     if (!parsed.success) throw validation(`The medication list is not valid (${issuePaths(parsed.error)}).`);
+    if (!this.classInUse(patientId, 'medications')) return;
     this.inWriteTransaction(() => {
       const key = this.keyring.dataKeyFor(patientId, 'medications', true);
       const blob = seal(key, utf8(JSON.stringify(parsed.data)), recordBinding(patientId, MEDICATIONS_KIND));
@@ -832,6 +894,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     this.requirePatient(patientId);
     const parsed = MedicationListSchema.safeParse(medications);
     if (!parsed.success) throw validation(`The medication list is not valid (${issuePaths(parsed.error)}).`);
+    if (!this.classInUse(patientId, 'medications')) return 0;
     let changed = 0;
     this.inWriteTransaction(() => {
       const { list, changed: n } = mergeBySourceId(this.getMedications(patientId), parsed.data);
@@ -843,6 +906,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
 
   getMedications(patientId: string): Medication[] {
     this.requireOpen();
+    if (!this.classInUse(patientId, 'medications')) return [];
     const row = this.stmts.record.get(patientId, MEDICATIONS_KIND) as [number, Uint8Array] | undefined;
     if (row === undefined) return [];
     const binding = recordBinding(patientId, MEDICATIONS_KIND);
@@ -903,6 +967,187 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     const blob = this.stmts.meta.get(key) as Uint8Array | undefined;
     if (blob === undefined) return undefined;
     return JSON.parse(text(open(this.keyring.storeKey, blob, metaBinding(key)))) as T;
+  }
+
+  /** Appends one audit entry (its own transaction, or part of the open write). Returns its sequence number. */
+  audit(entry: AuditEntryInput): number {
+    this.requireOpen();
+    let seq = 0;
+    this.inWriteTransaction(() => {
+      seq = this.auditLog.append(entry);
+    });
+    return seq;
+  }
+
+  listAudit(query: AuditQuery = {}): AuditEntry[] {
+    this.requireOpen();
+    return this.auditLog.list(query);
+  }
+
+  /** Walks the audit chain; names the first entry that was changed, removed or moved. */
+  verifyAudit(): AuditVerification {
+    this.requireOpen();
+    return this.auditLog.verify();
+  }
+
+  /** The provision of every data class for a patient; classes with nothing recorded carry the default. */
+  consentOf(patientId: string): ClassConsent[] {
+    this.requireOpen();
+    const record = this.getPatient(patientId);
+    if (record === undefined) throw patientNotFound();
+    const stored = new Map<string, ConsentProvision>();
+    for (const [dataClass, blob] of this.stmts.consentsOf.all(patientId) as [DataClass, Uint8Array][]) {
+      stored.set(dataClass, this.openConsent(patientId, dataClass, blob));
+    }
+    return DATA_CLASSES.map((dataClass) => {
+      const provision = stored.get(dataClass);
+      return provision === undefined
+        ? { dataClass, recorded: false, provision: defaultProvision(record.createdMs) }
+        : { dataClass, recorded: true, provision };
+    });
+  }
+
+  /**
+   * Records a patient's provision for one data class and audits it. A provision that denies the class, or whose
+   * retention has already ended, destroys the class's data key and rows (see `shred`).
+   */
+  setConsent(actor: AuditActor, patientId: string, dataClass: DataClass, provision: ConsentProvision): ShredReport | null {
+    this.requireOpen();
+    this.requireNoOpenTransaction();
+    this.requirePatient(patientId);
+    if (!(DATA_CLASSES as readonly string[]).includes(dataClass)) throw validation('Unknown data class.');
+    const parsed = ConsentProvisionSchema.safeParse(provision);
+    if (!parsed.success) throw validation(`The consent is not valid (${issuePaths(parsed.error)}).`);
+    const p = parsed.data;
+    const end = retentionEndMs(p);
+    const destroy = p.status === 'deny' || (end !== null && this.nowMs() >= end);
+    let report: Omit<ShredReport, 'walTruncated'> | undefined;
+    this.inWriteTransaction(() => {
+      const blob = seal(this.keyring.storeKey, utf8(JSON.stringify(p)), consentBinding(patientId, dataClass));
+      this.stmts.upsertConsent.run(patientId, dataClass, blob);
+      this.auditLog.append({
+        actor,
+        action: p.status === 'deny' ? 'consent.revoke' : 'consent.set',
+        patientId,
+        details: {
+          dataClass,
+          status: p.status,
+          purposes: p.purposes,
+          roles: p.roles,
+          retentionDays: p.retentionDays,
+          periodEndMs: p.periodEndMs,
+        },
+      });
+      if (destroy) report = this.shredInTransaction(actor, patientId, dataClass, p.status === 'deny' ? 'revoked' : 'retention');
+    });
+    return report === undefined ? null : { ...report, walTruncated: this.truncateWal() };
+  }
+
+  /** Revokes a class: its provision becomes `deny` (other terms kept) and its data are destroyed. */
+  revokeConsent(actor: AuditActor, patientId: string, dataClass: DataClass): ShredReport {
+    this.requireOpen();
+    const current = this.consentOf(patientId).find((c) => c.dataClass === dataClass);
+    if (current === undefined) throw validation('Unknown data class.');
+    const report = this.setConsent(actor, patientId, dataClass, {
+      ...current.provision,
+      status: 'deny',
+      updatedMs: this.nowMs(),
+    });
+    return report!;
+  }
+
+  /**
+   * Destroys every (patient, class) whose retention period has ended: key and rows, one transaction each.
+   * Runs at start-up and daily; the clock is the store's (tests move it).
+   */
+  sweepRetention(actor: AuditActor): ShredReport[] {
+    this.requireOpen();
+    this.requireNoOpenTransaction();
+    const now = this.nowMs();
+    const due: [string, DataClass][] = [];
+    for (const [patientId, dataClass, blob] of this.stmts.allConsents.all() as [string, DataClass, Uint8Array][]) {
+      const end = retentionEndMs(this.openConsent(patientId, dataClass, blob));
+      if (end === null || now < end) continue;
+      if (this.stmts.keyIdOf.get(patientId, dataClass) === undefined) continue;
+      due.push([patientId, dataClass]);
+    }
+    const reports: ShredReport[] = [];
+    for (const [patientId, dataClass] of due) {
+      let report: Omit<ShredReport, 'walTruncated'> | undefined;
+      this.inWriteTransaction(() => {
+        report = this.shredInTransaction(actor, patientId, dataClass, 'retention');
+      });
+      reports.push({ ...report!, walTruncated: false });
+    }
+    if (reports.length === 0) return reports;
+    const walTruncated = this.truncateWal();
+    return reports.map((r) => ({ ...r, walTruncated }));
+  }
+
+  /**
+   * Whether a class of a patient may be collected and used now: the provision permits it, the consent period
+   * has begun and not ended, and its retention has not run out. The one gate every write and read of series and
+   * records passes; what it refuses is neither stored nor returned.
+   */
+  classInUse(patientId: string, dataClass: DataClass): boolean {
+    const blob = this.stmts.consent.get(patientId, dataClass) as Uint8Array | undefined;
+    if (blob === undefined) return true;
+    const p = this.openConsent(patientId, dataClass, blob);
+    const now = this.nowMs();
+    if (p.status !== 'permit' || now < p.periodStartMs) return false;
+    if (p.periodEndMs !== null && now > p.periodEndMs) return false;
+    const end = retentionEndMs(p);
+    return end === null || now < end;
+  }
+
+  private openConsent(patientId: string, dataClass: DataClass, blob: Uint8Array): ConsentProvision {
+    const binding = consentBinding(patientId, dataClass);
+    const parsed = ConsentProvisionSchema.safeParse(JSON.parse(text(open(this.keyring.storeKey, blob, binding))));
+    if (!parsed.success) throw tampered(binding);
+    return parsed.data;
+  }
+
+  /**
+   * Crypto-shredding of one (patient, class), inside the caller's write transaction: rows sealed under the
+   * class's key are deleted (secure_delete zeroes them in their pages), then the wrapped key itself, and the
+   * audit entry is written. The caller checkpoints the WAL after the commit.
+   */
+  private shredInTransaction(
+    actor: AuditActor,
+    patientId: string,
+    dataClass: DataClass,
+    reason: 'revoked' | 'retention',
+  ): Omit<ShredReport, 'walTruncated'> {
+    const keyId = this.stmts.keyIdOf.get(patientId, dataClass) as number | undefined;
+    let chunks = 0;
+    let records = 0;
+    if (keyId !== undefined) {
+      chunks = this.stmts.deleteChunksByKey.run(keyId).changes;
+      records = this.stmts.deleteRecordsByKey.run(keyId).changes;
+    }
+    const destroyed = this.keyring.destroy(patientId, dataClass);
+    this.auditLog.append({
+      actor,
+      action: 'retention.shred',
+      patientId,
+      details: { dataClass, reason, keyDestroyed: destroyed !== undefined, chunks, records },
+    });
+    return { patientId, dataClass, keyDestroyed: destroyed !== undefined, chunks, records };
+  }
+
+  /**
+   * Copies the WAL into the database file and truncates it to zero bytes, so no frame holding old ciphertext is
+   * left in it. False when another connection's read kept SQLite from finishing (the next shred or close retries).
+   */
+  private truncateWal(): boolean {
+    const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    return result !== undefined && result.busy === 0;
+  }
+
+  private requireNoOpenTransaction(): void {
+    if (this.transactionDepth > 0) {
+      throw new AppError('CONFLICT', 'Consent cannot change in the middle of another write. Try again afterwards.');
+    }
   }
 
   /**
@@ -1036,6 +1281,14 @@ function recordBinding(patientId: string, kind: string): string {
   return `records|${patientId}|${kind}`;
 }
 
+function consentBinding(patientId: string, dataClass: string): string {
+  return `consents|${patientId}|${dataClass}`;
+}
+
+function patientNotFound(): AppError {
+  return new AppError('NOT_FOUND', 'That patient is not in this store. Reload the patient list and try again.');
+}
+
 function metaBinding(key: string): string {
   return `meta|${key}`;
 }
@@ -1044,6 +1297,8 @@ function checkMetaKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
     throw validation('A setting name must be 1 to 200 characters.');
   }
+  // The audit log keeps its own records in meta.
+  if (key.startsWith('audit.')) throw validation('Setting names starting with "audit." are reserved.');
 }
 
 /** Index of the first time >= x in a sorted array. */
