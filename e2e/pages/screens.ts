@@ -53,3 +53,46 @@ export class PatientScreen {
     return this.page.locator('canvas[role="img"]');
   }
 }
+
+/** The import area of a patient's page. */
+export class ImportPanel {
+  constructor(private readonly page: Page) {}
+  /** Chooses files through the "Import files…" file input (what the button opens). */
+  async choose(...files: string[]): Promise<void> {
+    await this.page.getByLabel('Files to import').setInputFiles(files);
+  }
+  /** The row of the newest import of this file. */
+  file(fileName: string): Locator {
+    return this.page.getByRole('listitem', { name: `Import of ${fileName}` }).last();
+  }
+  async chooseZone(zone: string): Promise<void> {
+    await this.page.getByLabel('Patient’s time zone').selectOption(zone);
+    await this.page.getByRole('button', { name: 'Import with this time zone' }).click();
+  }
+  async dismissAll(): Promise<void> {
+    const buttons = this.page.getByRole('button', { name: /^Dismiss/ });
+    while ((await buttons.count()) > 0) await buttons.first().click();
+  }
+  /** Records every aria-valuenow any import progressbar shows from now on (imports of small files are quick). */
+  async watchProgress(): Promise<void> {
+    await this.page.evaluate(() => {
+      const seen: number[] = [];
+      (window as unknown as { __progressSeen: number[] }).__progressSeen = seen;
+      const note = (el: Element) => {
+        const v = el.getAttribute('aria-valuenow');
+        if (el.getAttribute('role') === 'progressbar' && v !== null) seen.push(Number(v));
+      };
+      new MutationObserver((records) => {
+        for (const r of records) {
+          if (r.type === 'attributes') note(r.target as Element);
+          for (const n of Array.from(r.addedNodes)) {
+            if (n instanceof Element) [n, ...Array.from(n.querySelectorAll('[role="progressbar"]'))].forEach(note);
+          }
+        }
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+    });
+  }
+  progressSeen(): Promise<number[]> {
+    return this.page.evaluate(() => (window as unknown as { __progressSeen: number[] }).__progressSeen);
+  }
+}

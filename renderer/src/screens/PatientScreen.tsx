@@ -5,6 +5,7 @@ import { CONDITION_LABEL } from '../../../shared/domain/conditions.js';
 import { STREAMS } from '../../../shared/domain/streams.js';
 import { DemoTag } from '../components/DemoTag.js';
 import { MedicationList } from '../components/MedicationList.js';
+import { ImportPanel } from '../components/ImportPanel.js';
 import { ErrorNotice, Loading } from '../components/Notices.js';
 import { StreamSection } from '../components/StreamSection.js';
 import { ageYears, formatCalendarDate, viewerTimeZone } from '../format.js';
@@ -103,6 +104,8 @@ export function PatientScreen({ patientId }: { patientId: string }) {
         <p className="muted">Times on this page are in your time zone, {viewerTimeZone()}.</p>
       </div>
       {patient.error && <ErrorNotice title="This patient could not be updated." error={patient.error} onRetry={patient.retry} />}
+
+      <ImportPanel patientId={detail.id} />
 
       {streams.length === 0 && <p className="muted">No device or lab data is stored for this patient yet.</p>}
       {streams.map((info) => (
