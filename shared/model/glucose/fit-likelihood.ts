@@ -1,0 +1,125 @@
+/**
+ * The fast layer's robust log-likelihood (./fast-layer.ts's filterFastLayer, Student-t reweighting on)
+ * with a shorter dependency chain, for the hyperparameter fit of the panel refit, where it runs a few
+ * hundred times per patient. The filter's speed limit is the serial chain P → S → 1/F → P from step to
+ * step (MODEL-NOTES §5.2); filterFastLayer has three divisions in it (1/(S + R), the weight, 1/(wS + R)).
+ * Here the same 1/F is one division:
+ *
+ *   w = (ν+1)/(ν + q),  q = (v²R/A + S)/A,  A = S + R,  1/F = w/(wS + R)
+ *   ⇒ 1/F = (ν+1)A² / (A(A((ν+1)S + νR) + RS) + R²v²),
+ *
+ * and the likelihood terms, which nothing downstream waits for, are computed as filterFastLayer does.
+ * The result differs from filterFastLayer's by rounding only (patient-refit.test.ts checks it).
+ */
+import { LOG_2PI, LOG_PRODUCT_MAX, LOG_PRODUCT_MIN } from '../kernels/likelihood.js';
+import {
+  Censoring,
+  FINGERSTICK_LOG_SD,
+  type GlucoseReadings,
+  LEVEL_PRIOR_MEAN,
+  LEVEL_PRIOR_SD,
+  type ReadingTimeline,
+  ReadingKind,
+  SENSOR_NOISE_DEGREES_OF_FREEDOM,
+  stationaryDeviationCovariance,
+  type StepSystems,
+} from './fast-layer.js';
+
+const NU = SENSOR_NOISE_DEGREES_OF_FREEDOM;
+const NU1 = NU + 1;
+const INV_NU = 1 / NU;
+const STUDENT_T_LOG_CONSTANT = Math.log(0.75 * Math.sqrt(Math.PI)) - 0.5 * Math.log(NU * Math.PI);
+const STEP_STRIDE = 7;
+
+/** filterFastLayer(readings, timeline, systems, count, null).logLikelihood, robust, to rounding. */
+export function robustFastLayerLogLikelihood(
+  readings: GlucoseReadings,
+  timeline: ReadingTimeline,
+  systems: StepSystems,
+  count: number,
+): number {
+  const { logGlucose, kind, censoring } = readings;
+  const { stepIndex, warmupShare } = timeline;
+  const table = systems.table;
+  const parameters = systems.parameters;
+  const sensorR = systems.rates.observationVariance;
+  const fingerstickR = FINGERSTICK_LOG_SD * FINGERSTICK_LOG_SD;
+  const insertionExcessR = sensorR * (parameters.insertionNoiseFactor - 1);
+  const [varD, covDS, varS] = stationaryDeviationCovariance(parameters);
+  let a0 = LEVEL_PRIOR_MEAN;
+  let a1 = 0;
+  let a2 = 0;
+  let p00 = LEVEL_PRIOR_SD * LEVEL_PRIOR_SD;
+  let p01 = 0;
+  let p02 = 0;
+  let p11 = varD;
+  let p12 = covDS;
+  let p22 = varS;
+  let logTerms = 0;
+  let termProduct = 1;
+  let constantTerms = 0;
+  let quadraticTerms = 0;
+  for (let t = 0; t < count; t++) {
+    if (t > 0) {
+      const o = STEP_STRIDE * stepIndex[t]!;
+      const phiD = table[o]!;
+      const c = table[o + 1]!;
+      const phiS = table[o + 2]!;
+      a1 = phiD * a1 + c * a2;
+      a2 = phiS * a2;
+      p00 += table[o + 3]!;
+      const nextP11 = phiD * phiD * p11 + 2 * phiD * c * p12 + c * c * p22 + table[o + 4]!;
+      p12 = phiD * phiS * p12 + phiS * c * p22 + table[o + 5]!;
+      p22 = phiS * phiS * p22 + table[o + 6]!;
+      p11 = nextP11;
+      p01 = phiD * p01 + c * p02;
+      p02 = phiS * p02;
+    }
+    const y = logGlucose[t]!;
+    const predicted = a0 + a1;
+    const limit = censoring[t]!;
+    if ((limit === Censoring.High && predicted >= y) || (limit === Censoring.Low && predicted <= y)) continue;
+    const m0 = p00 + p01;
+    const m1 = p01 + p11;
+    const m2 = p02 + p12;
+    const signalVariance = m0 + m1;
+    const v = y - predicted;
+    const v2 = v * v;
+    let fInv: number;
+    if (kind[t] !== ReadingKind.Cgm) {
+      const f = signalVariance + fingerstickR;
+      fInv = 1 / f;
+      if (limit === Censoring.None) {
+        termProduct *= f;
+        quadraticTerms += v2 * fInv;
+        constantTerms -= 0.5 * LOG_2PI;
+      }
+    } else {
+      const r = sensorR + insertionExcessR * warmupShare[t]!;
+      const a = signalVariance + r;
+      fInv = (NU1 * a * a) / (a * (a * (NU1 * signalVariance + NU * r) + r * signalVariance) + r * r * v2);
+      if (limit === Censoring.None) {
+        const tail = 1 + (v2 / a) * INV_NU;
+        const tail2 = tail * tail;
+        termProduct *= a * (tail2 * tail2 * tail);
+        constantTerms += STUDENT_T_LOG_CONSTANT;
+      }
+    }
+    if (termProduct > LOG_PRODUCT_MAX || termProduct < LOG_PRODUCT_MIN) {
+      logTerms += Math.log(termProduct);
+      termProduct = 1;
+    }
+    const vScaled = v * fInv;
+    a0 += m0 * vScaled;
+    a1 += m1 * vScaled;
+    a2 += m2 * vScaled;
+    p00 -= m0 * m0 * fInv;
+    p01 -= m0 * m1 * fInv;
+    p02 -= m0 * m2 * fInv;
+    p11 -= m1 * m1 * fInv;
+    p12 -= m1 * m2 * fInv;
+    p22 -= m2 * m2 * fInv;
+  }
+  logTerms += Math.log(termProduct);
+  return constantTerms - 0.5 * (logTerms + quadraticTerms);
+}

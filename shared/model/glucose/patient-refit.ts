@@ -1,0 +1,408 @@
+/**
+ * One patient's full refit of the fast glucose layer, cheap enough for a 1,000-patient panel in seconds
+ * (MODEL-NOTES §5.3): what a worker of main/core/twin runs per patient.
+ *
+ * 1. Hyperparameters: MAP (./hyperparameters.ts's population priors × the robust likelihood of
+ *    ./fit-likelihood.ts) on the recent window only (default the last 4 days, about 1,150 readings of
+ *    5-min CGM; `fitStride` can thin it further). The parameters are continuous-time rates that drift
+ *    slowly: on Broll a 4-day window scores as the full history does (scripts/bench/refit-quality.ts).
+ *    Nelder–Mead starts from the previous fit when there is one, else from the population medians via a
+ *    cold fit of the last day.
+ * 2. Filter + smoother over the whole series at full resolution (./fast-layer-smoother.ts).
+ * 3. The forecasts the product shows: from the last reading, per horizon, the median and 80 %/95 % bands,
+ *    recalibrated (./recalibration.ts) on the standardised errors of the last 7 days' own forecasts.
+ *
+ * Plain data in, plain data out (typed arrays and numbers), so it crosses a worker boundary unchanged.
+ */
+import { minimiseNelderMead } from '../mle.js';
+import { LogNormalScaleMixture } from '../scoring/distributions.js';
+import {
+  createFastLayerTrack,
+  type FastLayerTrack,
+  filteredMomentsAt,
+  filterFastLayerTrack,
+  smoothFastLayer,
+} from './fast-layer-smoother.js';
+import {
+  buildReadingTimeline,
+  Censoring,
+  type FastLayerParameters,
+  FILTERED_STRIDE,
+  forecastFromFiltered,
+  type GlucoseReadings,
+  MINUTES_PER_DAY,
+  ReadingKind,
+  type ReadingTimeline,
+  StepSystems,
+} from './fast-layer.js';
+import { robustFastLayerLogLikelihood } from './fit-likelihood.js';
+import { type FastLayerPriors, POPULATION_PRIORS } from './hyperparameters.js';
+import { lowerBound, nearestReading } from './protocol.js';
+import { fitScaleMixture, type ScaleMixture } from './recalibration.js';
+
+/** One patient's CGM series, as it crosses to a worker. */
+export interface PatientCgmSeries {
+  /** minutes from an origin of the caller's choice, non-decreasing; day boundaries are multiples of 1,440 */
+  readonly timeMin: Float64Array;
+  readonly glucoseMgDl: Float64Array;
+  /** Censoring per reading (./fast-layer.ts); none censored when absent */
+  readonly censoring?: Uint8Array;
+}
+
+export interface PatientRefitOptions {
+  /** the previous refit's parameters: the warm start */
+  readonly previous?: FastLayerParameters;
+  readonly priors?: FastLayerPriors;
+  /** default [30, 60] */
+  readonly horizonsMin?: readonly number[];
+  /** days before the last reading that the hyperparameters are fitted on (default 4) */
+  readonly fitWindowDays?: number;
+  /** every k-th reading of that window enters the fit (default 1: all) */
+  readonly fitStride?: number;
+  /** days before the last reading whose forecast errors recalibrate the bands (default 7) */
+  readonly bandWindowDays?: number;
+  /** the previous refit's bands, one per horizon: EM's warm start */
+  readonly previousBands?: readonly ScaleMixture[];
+  /** without a previous fit: days of the first, cold fit from the population medians (default 1) */
+  readonly coarseWindowDays?: number;
+  /**
+   * Nelder–Mead's budget of likelihood evaluations per stage (default 150: on Broll a larger budget
+   * changed no 30/60-min score by more than 0.2 %, scripts/bench/refit-quality.ts)
+   */
+  readonly maxEvaluations?: number;
+  /** smoothed readings returned from the end of the series (default 288: a day of 5-min CGM) */
+  readonly smoothedTailReadings?: number;
+}
+
+export interface RefitForecast {
+  readonly horizonMin: number;
+  readonly medianMgDl: number;
+  readonly lower80MgDl: number;
+  readonly upper80MgDl: number;
+  readonly lower95MgDl: number;
+  readonly upper95MgDl: number;
+  /** the log-normal scale mixture behind those numbers */
+  readonly logLocation: number;
+  readonly logScale: number;
+  readonly band: ScaleMixture;
+}
+
+export interface PatientRefit {
+  readonly readingCount: number;
+  readonly parameters: FastLayerParameters;
+  readonly warmStart: 'previous' | 'population';
+  /** log posterior at the estimate, on the fit window */
+  readonly fitLogPosterior: number;
+  readonly fitEvaluations: number;
+  readonly fitReadingCount: number;
+  /** over the whole series at the estimate (Student-t pseudo-likelihood, ./fast-layer.ts) */
+  readonly logLikelihood: number;
+  readonly observedCount: number;
+  readonly lastReadingMin: number;
+  readonly forecasts: readonly RefitForecast[];
+  /** the smoothed signal μ + d (log mg/dL) at the last `smoothedTailReadings` readings */
+  readonly smoothedTail: { readonly timeMin: Float64Array; readonly logMean: Float64Array; readonly logSd: Float64Array };
+  /** per day with readings (day = floor(timeMin / 1,440)): mean smoothed log glucose over its readings */
+  readonly daily: { readonly day: Int32Array; readonly meanLogGlucose: Float64Array; readonly readings: Int32Array };
+}
+
+const DEFAULT_HORIZONS_MIN = [30, 60] as const;
+const DEFAULT_FIT_WINDOW_DAYS = 4;
+const DEFAULT_FIT_STRIDE = 1;
+const DEFAULT_COARSE_WINDOW_DAYS = 1;
+const DEFAULT_BAND_WINDOW_DAYS = 7;
+const DEFAULT_MAX_EVALUATIONS = 150;
+const DEFAULT_SMOOTHED_TAIL = 288;
+/** Outcomes matched to forecasts within half a 5-min cycle, as ./protocol.ts's default. */
+const TARGET_TOLERANCE_MIN = 2.5;
+/** lower tail probabilities of the central 80 % and 95 % bands */
+const Q80 = 0.1;
+const Q95 = 0.025;
+
+const PRIOR_ORDER = [
+  'deviationTimeConstantMin',
+  'rateTimeConstantMin',
+  'rateDrivenDeviationSd',
+  'directDeviationSd',
+  'levelDriftSdPerDay',
+  'sensorNoiseScale',
+  'insertionNoiseExcess',
+] as const satisfies readonly (keyof FastLayerPriors)[];
+
+function parametersFromLogs(logs: ArrayLike<number>): FastLayerParameters {
+  return {
+    deviationTimeConstantMin: Math.exp(logs[0]!),
+    rateTimeConstantMin: Math.exp(logs[1]!),
+    rateDrivenDeviationSd: Math.exp(logs[2]!),
+    directDeviationSd: Math.exp(logs[3]!),
+    levelDriftSdPerDay: Math.exp(logs[4]!),
+    sensorNoiseScale: Math.exp(logs[5]!),
+    insertionNoiseFactor: 1 + Math.exp(logs[6]!),
+  };
+}
+
+function logsFromParameters(p: FastLayerParameters): Float64Array {
+  return Float64Array.of(
+    Math.log(p.deviationTimeConstantMin),
+    Math.log(p.rateTimeConstantMin),
+    Math.log(p.rateDrivenDeviationSd),
+    Math.log(p.directDeviationSd),
+    Math.log(p.levelDriftSdPerDay),
+    Math.log(p.sensorNoiseScale),
+    Math.log(p.insertionNoiseFactor - 1),
+  );
+}
+
+/** Throws a RangeError naming the first problem; says nothing about the values themselves. */
+export function validatePatientSeries(series: PatientCgmSeries): void {
+  const { timeMin, glucoseMgDl, censoring } = series;
+  const n = timeMin.length;
+  if (n === 0) throw new RangeError('the series has no readings');
+  if (glucoseMgDl.length !== n) throw new RangeError(`the series has ${n} times but ${glucoseMgDl.length} glucose values`);
+  if (censoring !== undefined && censoring.length !== n) throw new RangeError(`the series has ${n} times but ${censoring.length} censoring flags`);
+  for (let i = 0; i < n; i++) {
+    const t = timeMin[i]!;
+    if (!Number.isFinite(t)) throw new RangeError(`reading ${i}: time is not a finite number`);
+    if (i > 0 && t < timeMin[i - 1]!) throw new RangeError(`reading ${i}: times are not in order`);
+    const g = glucoseMgDl[i]!;
+    if (!(g > 0 && g < Number.POSITIVE_INFINITY)) throw new RangeError(`reading ${i}: glucose is not a positive finite number`);
+    if (censoring !== undefined && censoring[i]! > Censoring.High) throw new RangeError(`reading ${i}: unknown censoring flag`);
+  }
+}
+
+function toReadings(timeMin: Float64Array, glucoseMgDl: Float64Array, censoring: Uint8Array): GlucoseReadings {
+  const n = timeMin.length;
+  const logGlucose = new Float64Array(n);
+  for (let i = 0; i < n; i++) logGlucose[i] = Math.log(glucoseMgDl[i]!);
+  return { timeMin, logGlucose, kind: new Uint8Array(n).fill(ReadingKind.Cgm), censoring };
+}
+
+/** Every `stride`-th reading from index `first` on (the last reading always included). */
+function decimate(readings: GlucoseReadings, first: number, stride: number): GlucoseReadings {
+  const n = readings.timeMin.length;
+  if (stride === 1) {
+    return {
+      timeMin: readings.timeMin.subarray(first),
+      logGlucose: readings.logGlucose.subarray(first),
+      kind: readings.kind.subarray(first),
+      censoring: readings.censoring.subarray(first),
+    };
+  }
+  const indices: number[] = [];
+  for (let i = n - 1; i >= first; i -= stride) indices.push(i);
+  indices.reverse();
+  return {
+    timeMin: Float64Array.from(indices, (i) => readings.timeMin[i]!),
+    logGlucose: Float64Array.from(indices, (i) => readings.logGlucose[i]!),
+    kind: Uint8Array.from(indices, (i) => readings.kind[i]!),
+    censoring: Uint8Array.from(indices, (i) => readings.censoring[i]!),
+  };
+}
+
+interface WindowFit {
+  readonly parameters: FastLayerParameters;
+  readonly logPosterior: number;
+  readonly evaluations: number;
+  readonly readingCount: number;
+}
+
+/** The MAP objective on readings from `windowStartMin` on, every `stride`-th: −log posterior in log coordinates. */
+function negativeLogPosteriorOn(readings: GlucoseReadings, windowStartMin: number, stride: number, priors: FastLayerPriors) {
+  const window = decimate(readings, lowerBound(readings.timeMin, windowStartMin), stride);
+  const count = window.timeMin.length;
+  const timeline = buildReadingTimeline(window);
+  const prior = PRIOR_ORDER.map((name) => priors[name]);
+  const logMin = prior.map((p) => Math.log(p.min));
+  const logMax = prior.map((p) => Math.log(p.max));
+  const logMedian = prior.map((p) => Math.log(p.median));
+  const objective = (logs: Float64Array): number => {
+    let penalty = 0;
+    for (let i = 0; i < PRIOR_ORDER.length; i++) {
+      const value = logs[i]!;
+      if (!(value >= logMin[i]! && value <= logMax[i]!)) return Number.POSITIVE_INFINITY;
+      const z = (value - logMedian[i]!) / prior[i]!.logSd;
+      penalty += 0.5 * z * z;
+    }
+    const systems = new StepSystems(parametersFromLogs(logs), timeline);
+    return penalty - robustFastLayerLogLikelihood(window, timeline, systems, count);
+  };
+  return { objective, count, logMin, logMax, logMedian };
+}
+
+/**
+ * MAP on the recent window (see the module comment). From the population medians it first fits the last
+ * `coarseWindowDays` (a few hundred readings, where a cold simplex's many evaluations are cheap), then
+ * refines on the whole window from there as from a previous fit.
+ */
+export function fitRecentWindow(readings: GlucoseReadings, options: PatientRefitOptions = {}): WindowFit {
+  const n = readings.timeMin.length;
+  const lastMin = readings.timeMin[n - 1]!;
+  const priors = options.priors ?? POPULATION_PRIORS;
+  const stride = Math.max(1, Math.floor(options.fitStride ?? DEFAULT_FIT_STRIDE));
+  const fine = negativeLogPosteriorOn(readings, lastMin - (options.fitWindowDays ?? DEFAULT_FIT_WINDOW_DAYS) * MINUTES_PER_DAY, stride, priors);
+  const budget = options.maxEvaluations ?? DEFAULT_MAX_EVALUATIONS;
+  // The posterior is flat to a few hundredths of a log unit (./hyperparameters.ts): tighter tolerances
+  // cost evaluations and move no forecast.
+  const tolerances = { valueTolerance: 1e-2, pointTolerance: 1e-2 };
+  let start: Float64Array;
+  let evaluations = 0;
+  if (options.previous !== undefined) {
+    start = clampLogs(logsFromParameters(options.previous), fine.logMin, fine.logMax);
+  } else {
+    const coarse = negativeLogPosteriorOn(readings, lastMin - (options.coarseWindowDays ?? DEFAULT_COARSE_WINDOW_DAYS) * MINUTES_PER_DAY, stride, priors);
+    const first = minimiseNelderMead(coarse.objective, Float64Array.from(coarse.logMedian), { initialStep: 0.3, maxEvaluations: budget, ...tolerances });
+    start = first.point;
+    evaluations += first.evaluations;
+  }
+  const result = minimiseNelderMead(fine.objective, start, { initialStep: 0.1, maxEvaluations: budget, ...tolerances });
+  evaluations += result.evaluations;
+  return { parameters: parametersFromLogs(result.point), logPosterior: -result.value, evaluations, readingCount: fine.count };
+}
+
+function clampLogs(logs: Float64Array, logMin: readonly number[], logMax: readonly number[]): Float64Array {
+  return logs.map((value, i) => (Number.isFinite(value) ? Math.min(logMax[i]!, Math.max(logMin[i]!, value)) : (logMin[i]! + logMax[i]!) / 2));
+}
+
+/**
+ * The full refit of one patient. `track` is per-worker scratch storage (grown as needed, see
+ * ensureFastLayerTrack); nothing of one patient is kept in it for the next.
+ */
+export function refitPatientTwin(series: PatientCgmSeries, options: PatientRefitOptions = {}, track?: FastLayerTrack): PatientRefit {
+  validatePatientSeries(series);
+  const n = series.timeMin.length;
+  const readings = toReadings(series.timeMin, series.glucoseMgDl, series.censoring ?? new Uint8Array(n));
+  const fit = fitRecentWindow(readings, options);
+  const timeline = buildReadingTimeline(readings);
+  const systems = new StepSystems(fit.parameters, timeline);
+  const scratch = track !== undefined && track.capacity >= n ? track : createFastLayerTrack(n);
+  const filter = filterFastLayerTrack(readings, timeline, systems, n, scratch);
+  smoothFastLayer(timeline, systems, scratch, n);
+
+  const horizons = options.horizonsMin ?? DEFAULT_HORIZONS_MIN;
+  const lastMin = readings.timeMin[n - 1]!;
+  // Filtered moments of the recent window (where the bands are learned), indexed from its first reading.
+  const first = lowerBound(readings.timeMin, lastMin - (options.bandWindowDays ?? DEFAULT_BAND_WINDOW_DAYS) * MINUTES_PER_DAY);
+  const windowMoments = new Float64Array(FILTERED_STRIDE * (n - first));
+  for (let i = first; i < n; i++) filteredMomentsAt(scratch, i, windowMoments, FILTERED_STRIDE * (i - first));
+  const windowTimeline: ReadingTimeline = { ...timeline, sensorStartMin: timeline.sensorStartMin.subarray(first) };
+  const forecasts = horizons.map((horizonMin, h): RefitForecast => {
+    const band = fitScaleMixture(recentStandardisedErrors(readings, first, windowMoments, windowTimeline, systems, horizonMin), options.previousBands?.[h]);
+    const forecast = forecastFromFiltered(windowMoments, n - 1 - first, systems, windowTimeline, lastMin, horizonMin);
+    const logScale = Math.sqrt(forecast.logVariance);
+    const distribution = new LogNormalScaleMixture(forecast.logMean, logScale, band.weights, band.scaleFactors);
+    return {
+      horizonMin,
+      medianMgDl: distribution.quantile(0.5),
+      lower80MgDl: distribution.quantile(Q80),
+      upper80MgDl: distribution.quantile(1 - Q80),
+      lower95MgDl: distribution.quantile(Q95),
+      upper95MgDl: distribution.quantile(1 - Q95),
+      logLocation: forecast.logMean,
+      logScale,
+      band,
+    };
+  });
+
+  const tail = Math.min(n, options.smoothedTailReadings ?? DEFAULT_SMOOTHED_TAIL);
+  const smoothedTail = {
+    timeMin: readings.timeMin.slice(n - tail),
+    logMean: new Float64Array(tail),
+    logSd: new Float64Array(tail),
+  };
+  for (let k = 0; k < tail; k++) {
+    const t = n - tail + k;
+    smoothedTail.logMean[k] = scratch.smoothedState[3 * t]! + scratch.smoothedState[3 * t + 1]!;
+    smoothedTail.logSd[k] = Math.sqrt(Math.max(0, scratch.smoothedSignalVariance[t]!));
+  }
+
+  return {
+    readingCount: n,
+    parameters: fit.parameters,
+    warmStart: options.previous !== undefined ? 'previous' : 'population',
+    fitLogPosterior: fit.logPosterior,
+    fitEvaluations: fit.evaluations,
+    fitReadingCount: fit.readingCount,
+    logLikelihood: filter.logLikelihood,
+    observedCount: filter.observedCount,
+    lastReadingMin: lastMin,
+    forecasts,
+    smoothedTail,
+    daily: dailyMeans(readings.timeMin, scratch, n),
+  };
+}
+
+/**
+ * (ln y − m)/√v of the forecasts from the window's readings whose outcome at `horizonMin` was read
+ * (uncensored): what ./recalibration.ts fits the band on. `moments` and `timeline` start at `first`.
+ */
+function recentStandardisedErrors(
+  readings: GlucoseReadings,
+  first: number,
+  moments: Float64Array,
+  timeline: ReadingTimeline,
+  systems: StepSystems,
+  horizonMin: number,
+): Float64Array {
+  const times = readings.timeMin;
+  const n = times.length;
+  const errors: number[] = [];
+  for (let i = first; i < n; i++) {
+    const originMin = times[i]!;
+    if (originMin + horizonMin - TARGET_TOLERANCE_MIN > times[n - 1]!) break;
+    const target = nearestReading(times, originMin + horizonMin, TARGET_TOLERANCE_MIN);
+    if (target < 0 || readings.censoring[target] !== Censoring.None) continue;
+    const forecast = forecastFromFiltered(moments, i - first, systems, timeline, originMin, horizonMin);
+    errors.push((readings.logGlucose[target]! - forecast.logMean) / Math.sqrt(forecast.logVariance));
+  }
+  return Float64Array.from(errors);
+}
+
+function dailyMeans(timeMin: Float64Array, track: FastLayerTrack, n: number): PatientRefit['daily'] {
+  const days: number[] = [];
+  const sums: number[] = [];
+  const counts: number[] = [];
+  for (let t = 0; t < n; t++) {
+    const day = Math.floor(timeMin[t]! / MINUTES_PER_DAY);
+    if (days.length === 0 || days[days.length - 1] !== day) {
+      days.push(day);
+      sums.push(0);
+      counts.push(0);
+    }
+    sums[sums.length - 1]! += track.smoothedState[3 * t]! + track.smoothedState[3 * t + 1]!;
+    counts[counts.length - 1]! += 1;
+  }
+  return {
+    day: Int32Array.from(days),
+    meanLogGlucose: Float64Array.from(sums, (sum, k) => sum / counts[k]!),
+    readings: Int32Array.from(counts),
+  };
+}
+
+export interface FilterSmoothSummary {
+  readonly readingCount: number;
+  readonly observedCount: number;
+  readonly logLikelihood: number;
+  /** smoothed μ + d at the last reading (log mg/dL) */
+  readonly lastSmoothedLogGlucose: number;
+}
+
+/**
+ * Filter + smoother over the whole series at given parameters, nothing else: the day-to-day update when
+ * the hyperparameters are kept, and what the panel benchmark's throughput figure measures.
+ */
+export function filterSmoothPatient(series: PatientCgmSeries, parameters: FastLayerParameters, track?: FastLayerTrack): FilterSmoothSummary {
+  validatePatientSeries(series);
+  const n = series.timeMin.length;
+  const readings = toReadings(series.timeMin, series.glucoseMgDl, series.censoring ?? new Uint8Array(n));
+  const timeline = buildReadingTimeline(readings);
+  const systems = new StepSystems(parameters, timeline);
+  const scratch = track !== undefined && track.capacity >= n ? track : createFastLayerTrack(n);
+  const filter = filterFastLayerTrack(readings, timeline, systems, n, scratch);
+  smoothFastLayer(timeline, systems, scratch, n);
+  return {
+    readingCount: n,
+    observedCount: filter.observedCount,
+    logLikelihood: filter.logLikelihood,
+    lastSmoothedLogGlucose: scratch.smoothedState[3 * (n - 1)]! + scratch.smoothedState[3 * (n - 1) + 1]!,
+  };
+}
