@@ -10,6 +10,7 @@ import { STREAM } from '../../../shared/domain/streams.js';
 import { CareTwinStore } from '../../core/store/store.js';
 import { SYNTHEA_DIR } from '../../core/sync/sync-test-fixtures.js';
 import { runCli } from '../run.js';
+import { browserCommand } from './sync.js';
 
 const PASSCODE = 'cli sync passcode';
 const NS_SECRET = 'cli-nightscout-secret';
@@ -76,8 +77,21 @@ describe('caretwin sync', () => {
     expect(http.err).toMatch(/must use https/);
     const noKey = await cli(['sync', '--data-dir', dataDir, '--fhir-base', ehr.fhirBaseUrl]);
     expect(noKey.err).toMatch(/needs --client-id ID and --key FILE; or sign in with --interactive/);
+    const narrowBulk = await cli(['sync', '--data-dir', dataDir, '--fhir-base', ehr.fhirBaseUrl, '--interactive', '--patient-launch', '--bulk']);
+    expect(narrowBulk.code).toBe(1);
+    expect(narrowBulk.err).toMatch(/--bulk exports every patient .* --patient-launch/);
+    const launchAlone = await cli(['sync', '--data-dir', dataDir, '--fhir-base', ehr.fhirBaseUrl, '--patient-launch', '--client-id', 'x', '--key', keyFile]);
+    expect(launchAlone.err).toMatch(/use it with --interactive/);
     const noSecret = await cli(['sync', '--data-dir', dataDir, '--nightscout', nightscout.url, '--patient', 'p']);
     expect(noSecret.err).toMatch(/NIGHTSCOUT_API_SECRET/);
     expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
+  it('opens the sign-in page with the platform opener, or the program CARETWIN_BROWSER_COMMAND names (no shell)', () => {
+    const url = 'http://127.0.0.1:5000/launch';
+    expect(browserCommand(url, {}, 'linux')).toEqual(['xdg-open', [url]]);
+    expect(browserCommand(url, {}, 'darwin')).toEqual(['open', [url]]);
+    expect(browserCommand(url, { CARETWIN_BROWSER_COMMAND: ' ' }, 'linux')).toEqual(['xdg-open', [url]]);
+    expect(browserCommand(url, { CARETWIN_BROWSER_COMMAND: '/opt/firefox/firefox' }, 'linux')).toEqual(['/opt/firefox/firefox', [url]]);
   });
 });

@@ -27,6 +27,9 @@ sync resumes where it stopped.
   --patient-launch            with --interactive: pick one patient at sign-in and sync only that patient
   --bulk                      Bulk Data $export (large panels) instead of paged searches
 
+The sign-in page opens in the system browser (RFC 8252: never an embedded one). To use another program, set
+CARETWIN_BROWSER_COMMAND to its path: it is run with the sign-in address as its only argument (no shell).
+
 Nightscout: reads the CGM entries newer than the last sync into the named patient. The API secret comes from
 NIGHTSCOUT_API_SECRET, or an access token from NIGHTSCOUT_TOKEN (never from the command line).`;
 
@@ -53,6 +56,13 @@ export const syncCommand: Command = {
     const nightscout = typeof values.nightscout === 'string' ? checkUrl(values.nightscout, 'nightscout') : undefined;
     if ((fhirBase === undefined) === (nightscout === undefined)) {
       throw new AppError('VALIDATION', 'Name one source: --fhir-base URL or --nightscout URL (see --help).');
+    }
+    if (values['patient-launch'] && !values.interactive) {
+      throw new AppError('VALIDATION', '--patient-launch picks a patient at sign-in: use it with --interactive.');
+    }
+    // A bulk $export is server-wide: with a patient launch it would store every patient, not the one chosen.
+    if (values['patient-launch'] && values.bulk) {
+      throw new AppError('VALIDATION', '--bulk exports every patient the server holds; it cannot be narrowed to the patient picked with --patient-launch. Use one or the other.');
     }
     const pageSize = intOption(values['page-size'], 'page-size', 200, 1, 1000);
     // Credentials are checked before the passcode is asked for: a mistake costs no key derivation.
@@ -157,11 +167,19 @@ function nightscoutAuth(io: CommandIo, values: Readonly<Record<string, string | 
   throw new AppError('VALIDATION', 'Set NIGHTSCOUT_API_SECRET (the site\'s API secret) or NIGHTSCOUT_TOKEN (an access token) for the Nightscout site.');
 }
 
-/** RFC 8252: the system browser, not an embedded one, shows the EHR's login page. */
+/**
+ * RFC 8252: the system browser, not an embedded one, shows the EHR's login page. CARETWIN_BROWSER_COMMAND names
+ * another program (a browser of the user's choice; tests drive the page with Playwright through it).
+ */
+export function browserCommand(url: string, env: CommandIo['env'], platform: NodeJS.Platform = process.platform): [string, string[]] {
+  const chosen = env.CARETWIN_BROWSER_COMMAND?.trim();
+  if (chosen) return [chosen, [url]];
+  return platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+}
+
 function openSystemBrowser(url: string, io: CommandIo): void {
   io.stderr(`caretwin sync: sign in to the EHR in your browser; if it does not open, visit ${url}`);
-  const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  const [command, args] = browserCommand(url, io.env);
   const child = spawn(command, args, { stdio: 'ignore', detached: true });
   child.on('error', () => undefined);
   child.unref();
