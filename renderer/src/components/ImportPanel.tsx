@@ -57,6 +57,12 @@ function plural(n: number, one: string, many: string): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
+function fileSize(bytes: number): string {
+  if (bytes < 1024) return plural(bytes, 'byte', 'bytes');
+  if (bytes < 1024 * 1024) return `${formatCount(Math.round(bytes / 1024))} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
 function zoneChoices(): string[] {
   const intl = Intl as typeof Intl & { supportedValuesOf?: (key: 'timeZone') => string[] };
   const zones = intl.supportedValuesOf?.('timeZone') ?? [];
@@ -156,7 +162,7 @@ function FileImportRow({ row, onCancel, onRetryWithZone, onDismiss }: { row: Fil
     <li className="import-file" data-phase={phase ?? (row.error ? 'failed' : 'upload')} aria-label={`Import of ${row.file.name}`}>
       <div className="import-file-head">
         <span className="import-file-name">{row.file.name}</span>
-        <span className="muted">{plural(row.file.size, 'byte', 'bytes')}</span>
+        <span className="muted">{fileSize(row.file.size)}</span>
         {row.running ? (
           <button type="button" className="button button-quiet" onClick={onCancel}>
             Cancel<span className="visually-hidden"> import of {row.file.name}</span>
