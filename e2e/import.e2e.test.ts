@@ -18,6 +18,8 @@ import { ImportPanel, PanelScreen, PatientScreen, UnlockScreen } from './pages/s
 const PASSCODE = 'import e2e passcode';
 const PATIENT = 'Ada Importwright';
 const CLARITY = path.resolve('../shared/data/cgm/dexcom-clarity-export.csv');
+const FITBIT_HEART_RATE = path.resolve('../shared/data/fitbit/heartrate_seconds_one-user.csv');
+const FITBIT_WEIGHT_MERGED = path.resolve('../shared/data/fitbit/weightLogInfo_merged_excel-resaved.csv');
 
 /** The export's glucose readings (EGV rows with a value), counted straight from the file. */
 function clarityReadings(): number {
@@ -106,6 +108,21 @@ describe('importing files on a patient page', () => {
     expect(await again.innerText()).toContain(`0 new readings, ${expected.toLocaleString('en-US')} duplicates skipped`);
   });
 
+  it('imports several files at once: a Fitbit heart-rate export in two parts, and refuses a merged export of many people', async () => {
+    const imports = new ImportPanel(page);
+    await imports.dismissAll();
+    // 642 kB: more than one part through the web host's WebSocket (1 MiB messages).
+    await imports.choose(FITBIT_HEART_RATE, FITBIT_WEIGHT_MERGED);
+    const heart = imports.file('heartrate_seconds_one-user.csv');
+    await expect.poll(() => heart.getAttribute('data-phase'), { timeout: 60_000 }).toBe('done');
+    expect(await heart.innerText()).toContain('17,666 new readings, 0 duplicates skipped');
+    expect(await heart.innerText()).toMatch(/Heart rate \(.+\): 17,666 new readings/i);
+    const merged = imports.file('weightLogInfo_merged_excel-resaved.csv');
+    await expect.poll(() => merged.getAttribute('data-phase'), { timeout: 60_000 }).toBe('failed');
+    expect(await merged.getByRole('alert').innerText()).toMatch(/holds the data of \d+ people.*Nothing was imported/s);
+    await new PatientScreen(page).waitForChart(STREAM.heartRate);
+  });
+
   it('refuses a malformed file with a clear error and leaves what is stored unchanged', async () => {
     const imports = new ImportPanel(page);
     await imports.dismissAll();
@@ -136,6 +153,8 @@ describe('importing files on a patient page', () => {
     try {
       expect(store.listPatients()).toHaveLength(1);
       expect(store.readSeries(patientId, STREAM.cgm).tMs.length).toBe(expected);
+      expect(store.readSeries(patientId, STREAM.heartRate).tMs.length).toBe(17_666);
+      expect(store.readSeries(patientId, STREAM.weight).tMs.length).toBe(0);
       expect(store.getPatient(patientId)!.profile.zone).toBe('America/Chicago');
     } finally {
       store.close();
