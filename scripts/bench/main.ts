@@ -13,6 +13,7 @@ import { generateDemoPanel } from '../../main/core/demo/panel.js';
 import { benchFilterSmoother } from '../../shared/model/bench.js';
 import { benchPanelRender } from './panel-render.js';
 import { benchAppleHealthImport } from './apple-health.js';
+import { benchImportUi } from './import-ui.js';
 import { benchHeartFailure } from './heart-failure.js';
 import { benchGlucoseDaily } from './glucose-daily.js';
 import { benchGlucoseModel } from './glucose-model.js';
@@ -124,6 +125,17 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
       const r = await benchAppleHealthImport();
       results.appleHealth = r;
       sayFigures(r);
+    },
+  },
+  'import-ui': {
+    title: '[ingest] importing from the app (512 KiB base64 parts through the IPC router, spooled) vs. the CLI runner on the file',
+    async run() {
+      const rows = await benchImportUi();
+      results.importUi = rows;
+      for (const r of rows) {
+        say(`  ${r.file}, ${r.megabytes.toFixed(2)} MB, ${r.samples.toLocaleString('en-US')} samples: app ${r.appSeconds.toFixed(2)} s ` +
+          `(sending ${r.sendSeconds.toFixed(2)} s, ${(r.megabytes / r.sendSeconds).toFixed(0)} MB/s), CLI ${r.cliSeconds.toFixed(2)} s`);
+      }
     },
   },
 };
