@@ -88,6 +88,7 @@ export function alignByEventTime(options: EventTimeOptions): OperatorFunction<Sa
 }
 
 function invalidReason(s: Sample): string | null {
+  if (Number.isFinite(s.tMs) && Number.isFinite(s.value) && s.patientId !== '' && s.stream !== '') return null;
   if (!Number.isFinite(s.tMs)) return 'the time is not a number';
   if (!Number.isFinite(s.value)) return 'the value is not a number';
   if (s.patientId === '' || s.stream === '') return 'the patient or stream is missing';

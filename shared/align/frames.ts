@@ -68,14 +68,14 @@ export function toFrames(spec: FrameSpec): OperatorFunction<AlignedEvent, FrameE
   if (spec.grid.kind === 'fixed' && !(spec.grid.stepMs > 0 && Number.isInteger(spec.grid.stepMs))) {
     throw new RangeError('a fixed grid needs a whole positive number of milliseconds per step');
   }
-  const framed = new Set(spec.streams);
+  const framed = new Map(spec.streams.map((stream, i) => [stream, i]));
   return (events) =>
     new Observable<FrameEvent>((subscriber) => {
       const patients = new Map<string, PatientFrames>();
       const patient = (id: string): PatientFrames => {
         let p = patients.get(id);
         if (p === undefined) {
-          p = new PatientFrames(id, binsFor(spec.grid, id), spec.streams);
+          p = new PatientFrames(id, binsFor(spec.grid, id), spec.streams, framed);
           patients.set(id, p);
         }
         return p;
@@ -145,12 +145,14 @@ class PatientFrames {
   /** The next bin to emit; undefined until the first sample. */
   private next: number | undefined;
   private lastWithData = -Infinity;
-  private readonly open = new Map<number, Map<string, CellSum>>();
+  /** Open bins by index: one sum per stream of the spec, in the spec's order. */
+  private readonly open = new Map<number, (CellSum | undefined)[]>();
 
   constructor(
     private readonly patientId: string,
     private readonly bins: Bins,
     private readonly streams: readonly string[],
+    private readonly streamIndex: ReadonlyMap<string, number>,
   ) {}
 
   binStart(tMs: number): number {
@@ -162,17 +164,13 @@ class PatientFrames {
     // Samples come in event-time order: none is older than a bin already emitted.
     this.next ??= index;
     if (index > this.lastWithData) this.lastWithData = index;
-    let cells = this.open.get(index);
-    if (cells === undefined) {
-      cells = new Map();
-      this.open.set(index, cells);
+    let sums = this.open.get(index);
+    if (sums === undefined) {
+      sums = new Array<CellSum | undefined>(this.streams.length);
+      this.open.set(index, sums);
     }
-    let cell = cells.get(sample.stream);
-    if (cell === undefined) {
-      cell = new CellSum();
-      cells.set(sample.stream, cell);
-    }
-    cell.add(sample.value, sample.source);
+    const at = this.streamIndex.get(sample.stream)!;
+    (sums[at] ??= new CellSum()).add(sample.value, sample.source);
   }
 
   /** Emits every bin that ends at or before the watermark: no sample still to come in order can fall into it. */
@@ -191,7 +189,7 @@ class PatientFrames {
     const sums = this.open.get(index);
     this.open.delete(index);
     const cells: Record<string, FrameCell> = {};
-    for (const stream of this.streams) cells[stream] = sums?.get(stream)?.cell() ?? EMPTY_CELL;
+    for (let i = 0; i < this.streams.length; i++) cells[this.streams[i]!] = sums?.[i]?.cell() ?? EMPTY_CELL;
     const startMs = this.bins.startOf(index);
     const endMs = this.bins.startOf(index + 1);
     const localDate = this.bins.localDate?.(index);
@@ -209,7 +207,10 @@ class CellSum {
   private compensation = 0;
   private min = Infinity;
   private max = -Infinity;
-  private readonly sources = new Map<string, number>();
+  /** Nearly every cell has one source: counted without a map until a second one turns up. */
+  private firstSource = '';
+  private firstSourceCount = 0;
+  private otherSources: Map<string, number> | undefined;
 
   add(value: number, source: string): void {
     this.count += 1;
@@ -219,10 +220,18 @@ class CellSum {
     this.sum = t;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
-    this.sources.set(source, (this.sources.get(source) ?? 0) + 1);
+    if (this.firstSourceCount === 0 || source === this.firstSource) {
+      this.firstSource = source;
+      this.firstSourceCount += 1;
+    } else {
+      this.otherSources ??= new Map();
+      this.otherSources.set(source, (this.otherSources.get(source) ?? 0) + 1);
+    }
   }
 
   cell(): FrameCell {
-    return { count: this.count, mean: this.sum / this.count, min: this.min, max: this.max, sources: Object.fromEntries(this.sources) };
+    const sources: Record<string, number> = { [this.firstSource]: this.firstSourceCount };
+    if (this.otherSources !== undefined) for (const [source, n] of this.otherSources) sources[source] = n;
+    return { count: this.count, mean: this.sum / this.count, min: this.min, max: this.max, sources };
   }
 }
