@@ -207,4 +207,17 @@ describe('import through the IPC router', () => {
     expect(spoolFiles()).toEqual([]);
     await expect(call('import.begin', { patientId, fileName: 'x.csv', size: 6 })).rejects.toMatchObject({ code: 'LOCKED' });
   });
+
+  it('removes spool files a crash left behind, but not young ones another process may be writing', async () => {
+    const spool = path.join(dataDir, IMPORT_SPOOL_DIR);
+    fs.mkdirSync(spool, { recursive: true });
+    const stale = path.join(spool, `${'a'.repeat(32)}.part`);
+    const young = path.join(spool, `${'b'.repeat(32)}.part`);
+    fs.writeFileSync(stale, 'plaintext export left by a crash');
+    fs.writeFileSync(young, 'another process is sending this');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(stale, hourAgo, hourAgo);
+    const { importId } = await call<{ importId: string }>('import.begin', { patientId, fileName: 'x.csv', size: 6 });
+    expect(spoolFiles().sort()).toEqual([`${'b'.repeat(32)}.part`, `${importId}.part`]);
+  });
 });

@@ -3,7 +3,7 @@
  * Electron and the web host), they are spooled to a private file in the data directory's spool folder, and the
  * same importer runner as `caretwin import` reads and stores it, filed under the patient it was dropped on.
  * Progress and the final report go out on `import.progress`. The spool file is removed when the import ends,
- * fails, is cancelled or sits idle too long; leftovers of a crash are removed at the next import.
+ * fails, is cancelled or sits idle too long; leftovers of a crash are removed at the next start or import.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -105,11 +105,35 @@ export function createImportService(options: ImportServiceOptions): ImportServic
     options.onInternalError ??
     ((error: unknown) => process.stderr.write(`caretwin: internal error in an import (${error instanceof Error ? error.name : typeof error})\n`));
 
+  /**
+   * Spool files left by a crash hold plaintext exports: removed when the service starts and before every import.
+   * Only files untouched for longer than an upload may sit idle: another CareTwin process on the same data
+   * directory may be using younger ones.
+   */
+  function removeLeftovers(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(spoolDir);
+    } catch {
+      return;
+    }
+    const cutoff = Date.now() - idleMs - 60_000;
+    for (const name of names) {
+      const file = path.join(spoolDir, name);
+      if (uploads.has(name.replace(/\.part$/, ''))) continue;
+      try {
+        if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  removeLeftovers();
+
   function ensureSpool(): void {
+    removeLeftovers();
     if (spoolReady) return;
     fs.mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
-    // Files left by a crash: no import can be using them, this process has not started one yet.
-    for (const name of fs.readdirSync(spoolDir)) fs.rmSync(path.join(spoolDir, name), { force: true });
     spoolReady = true;
   }
 
