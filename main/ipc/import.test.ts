@@ -192,13 +192,25 @@ describe('import through the IPC router', () => {
     expect(spoolFiles()).toEqual([]);
   });
 
-  it('cancels an upload, removing its spool file, and ends open uploads on lock', async () => {
+  it('cancels an upload or a running import, storing nothing, and ends open uploads on lock', async () => {
     const { importId } = await call<{ importId: string }>('import.begin', { patientId, fileName: 'x.csv', size: 6 });
     const frames = lastValueFrom(progress(importId).pipe(toArray()));
     await call('import.chunk', { importId, seq: 0, data: Buffer.from('abc').toString('base64') });
     expect(await call('import.cancel', { importId })).toEqual({ cancelled: true });
     expect(last(await frames).phase).toBe('cancelled');
     expect(spoolFiles()).toEqual([]);
+
+    // Cancelled after the whole file arrived, while it is being read: it stops before anything is stored.
+    const before = storeDigest(services.store());
+    const bytes = fs.readFileSync(CLARITY);
+    const running = await call<{ importId: string }>('import.begin', { patientId, fileName: 'clarity.csv', size: bytes.length, zone: 'Europe/Berlin' });
+    const runningFrames = lastValueFrom(progress(running.importId).pipe(toArray()));
+    await call('import.chunk', { importId: running.importId, seq: 0, data: bytes.toString('base64') });
+    await call('import.finish', { importId: running.importId });
+    expect(await call('import.cancel', { importId: running.importId })).toEqual({ cancelled: true });
+    expect(last(await runningFrames).phase).toBe('cancelled');
+    expect(storeDigest(services.store())).toBe(before);
+    expect(services.patient(patientId).zone).toBeNull();
 
     const open = await call<{ importId: string }>('import.begin', { patientId, fileName: 'y.csv', size: 6 });
     const ended = lastValueFrom(progress(open.importId).pipe(toArray()));
@@ -218,6 +230,6 @@ describe('import through the IPC router', () => {
     const hourAgo = new Date(Date.now() - 3_600_000);
     fs.utimesSync(stale, hourAgo, hourAgo);
     const { importId } = await call<{ importId: string }>('import.begin', { patientId, fileName: 'x.csv', size: 6 });
-    expect(spoolFiles().sort()).toEqual([`${'b'.repeat(32)}.part`, `${importId}.part`]);
+    expect(spoolFiles().sort()).toEqual([`${'b'.repeat(32)}.part`, `${importId}.part`].sort());
   });
 });
