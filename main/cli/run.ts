@@ -28,6 +28,14 @@ Commands:
                                glucose twin forecasts with bands from a CGM CSV (iglu, Dexcom Clarity, simglucose), no store
   twin evaluate --cgm FILE [--drop-random F | --drop-gaps F --gap-hours A-B | --degradation-curve] [--seed S] [--json]
                                the twin's scores next to last value, linear and Nightscout AR2 on the same origins
+  consent show|set|revoke|import --patient ID [--class C] [--status permit|deny] [--purposes P,..] [--roles R,..]
+          [--retention-days N|none] [--period-end YYYY-MM-DD|none] [--json] [FILE]
+                               a patient's consent per data class; revoke (or deny) destroys that class's data
+  retention sweep [--json]     destroy every data class whose retention period has ended
+  audit verify|list [--patient ID] [--json]
+                               check the hash chain (names the first broken entry) or list the entries
+  export --patient ID --out FILE
+                               the patient's data their consent permits as a FHIR Bundle (audited)
 
 Every command takes --data-dir DIR (default: ${'<OS app-data>/CareTwin'}).`;
 

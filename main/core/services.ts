@@ -11,6 +11,8 @@ import { STREAMS, streamDef } from '../../shared/domain/streams.js';
 import { CareTwinStore, type KdfParams } from './store/store.js';
 import { DEMO_DEFAULTS, generateDemoPanel, type DemoReport } from './demo/panel.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
+import { requireClassAccess, requirePanelAccess, requirePatientAccess, STORE_OWNER, visibleClasses, type Caller } from './consent/access.js';
+import { createConsentService, RETENTION_SWEEP_INTERVAL_MS, type ConsentService } from './consent/consent-service.js';
 
 export interface CallerContext {
   readonly host: 'electron' | 'web';
@@ -43,6 +45,8 @@ export interface SessionService {
   setup(passcode: string): Promise<SessionStatus>;
   unlock(passcode: string): Promise<SessionStatus>;
   lock(): SessionStatus;
+  /** Who is acting through this connection: role, purpose and, for a patient, their record. */
+  caller(ctx?: CallerContext): Caller;
 }
 
 export interface CareTwinServices {
@@ -52,9 +56,11 @@ export interface CareTwinServices {
   /** The unlocked store; LOCKED otherwise. */
   store(): CareTwinStore;
   generateDemo(options: DemoOptions): Promise<DemoReport>;
-  panel(): PanelRow[];
-  patient(patientId: string): PatientDetail;
-  series(patientId: string, stream: string, fromMs?: number, toMs?: number): SeriesResult;
+  panel(ctx?: CallerContext): PanelRow[];
+  patient(patientId: string, ctx?: CallerContext): PatientDetail;
+  series(patientId: string, stream: string, fromMs?: number, toMs?: number, ctx?: CallerContext): SeriesResult;
+  /** Consent, retention sweep, FHIR export and the audit trail (consent/consent-service.ts). */
+  readonly consent: ConsentService;
   /** Files imported from the app (spooled through the IPC bridge, then the same runner as `caretwin import`). */
   readonly imports: ImportService;
   close(): Promise<void>;
@@ -66,6 +72,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
   let store: CareTwinStore | undefined;
   // One unlock or setup at a time: a second click while Argon2id runs must not open the file twice.
   let pending: Promise<SessionStatus> | undefined;
+  let sweepTimer: ReturnType<typeof setInterval> | undefined;
 
   // Fail early, before any UI, when the directory is unusable (not a store, newer schema, damaged).
   CareTwinStore.inspect(options.dataDir);
@@ -98,8 +105,29 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     };
   }
 
+  const consent = createConsentService(requireStore, nowMs);
+
+  function runSweep(): void {
+    try {
+      consent.sweep();
+    } catch (error) {
+      // Reported without details (they could name a patient); the next sweep tries again.
+      process.stderr.write(`caretwin: retention sweep failed (${error instanceof AppError ? error.code : 'internal'})\n`);
+    }
+  }
+
+  function stopSweeps(): void {
+    if (sweepTimer !== undefined) clearInterval(sweepTimer);
+    sweepTimer = undefined;
+  }
+
   async function afterOpen(opened: CareTwinStore): Promise<SessionStatus> {
     store = opened;
+    // Retention: at start-up, then daily while the store stays open.
+    runSweep();
+    stopSweeps();
+    sweepTimer = setInterval(runSweep, RETENTION_SWEEP_INTERVAL_MS);
+    sweepTimer.unref();
     if (options.demoWhenEmpty && opened.patientCount() === 0) {
       await generateDemoPanel(opened, { ...DEMO_DEFAULTS, endMs: nowMs() });
       emit('patients-changed');
@@ -124,7 +152,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
         if (store || CareTwinStore.inspect(options.dataDir).state !== 'absent') {
           throw new AppError('CONFLICT', 'A CareTwin store already exists here. Unlock it instead.');
         }
-        return afterOpen(await CareTwinStore.create(options.dataDir, passcode, { kdf: options.kdf }));
+        return afterOpen(await CareTwinStore.create(options.dataDir, passcode, { kdf: options.kdf, nowMs }));
       }),
     unlock: (passcode) =>
       exclusive(async () => {
@@ -132,9 +160,11 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
         if (CareTwinStore.inspect(options.dataDir).state === 'absent') {
           throw new AppError('NOT_FOUND', 'There is no CareTwin store here yet. Create one first.');
         }
-        return afterOpen(await CareTwinStore.unlock(options.dataDir, passcode));
+        return afterOpen(await CareTwinStore.unlock(options.dataDir, passcode, { nowMs }));
       }),
+    caller: () => STORE_OWNER,
     lock: () => {
+      stopSweeps();
       if (store) {
         // Uploads end now; a running import stops at its next step (it finds the store closed) and stores nothing.
         void imports.abandonAll();
@@ -165,8 +195,9 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       return report;
     },
 
-    panel() {
+    panel(ctx) {
       const s = requireStore();
+      requirePanelAccess(s, session.caller(ctx), 'panel.list');
       const today = utcDay(nowMs());
       return s.listPatients().map((p) => ({
         id: p.id,
@@ -178,10 +209,14 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       }));
     },
 
-    patient(patientId) {
+    patient(patientId, ctx) {
       const s = requireStore();
+      const caller = session.caller(ctx);
+      requirePatientAccess(s, caller, patientId, 'patient.get');
       const p = s.getPatient(patientId);
       if (!p) throw new AppError('NOT_FOUND', 'No patient with that id in this store.');
+      // Only the classes the patient's consent lets this caller see.
+      const visible = visibleClasses(s, caller, patientId, nowMs());
       return {
         id: p.id,
         name: p.profile.name,
@@ -190,7 +225,10 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
         zone: p.profile.zone ?? null,
         conditions: p.profile.conditions,
         demo: p.demo,
-        streams: s.streamSummaries(p.id).map((summary) => {
+        streams: s.streamSummaries(p.id).filter((summary) => {
+          const dataClass = STREAMS.get(summary.stream)?.dataClass;
+          return dataClass !== undefined && visible.has(dataClass);
+        }).map((summary) => {
           const def = STREAMS.get(summary.stream);
           return {
             code: summary.stream,
@@ -203,22 +241,26 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
             days: summary.days,
           };
         }),
-        medications: s.getMedications(p.id).map((m) => ({ name: m.name, unit: m.unit, doses: m.doses })),
+        medications: (visible.has('medications') ? s.getMedications(p.id) : []).map((m) => ({ name: m.name, unit: m.unit, doses: m.doses })),
         conditionRecords: s.getConditions(p.id).map((c) => ({ system: c.system, code: c.code, display: c.display })),
       };
     },
 
-    series(patientId, stream, fromMs, toMs) {
+    series(patientId, stream, fromMs, toMs, ctx) {
       const s = requireStore();
-      if (!STREAMS.has(stream)) throw new AppError('VALIDATION', 'Unknown stream code.');
+      const def = STREAMS.get(stream);
+      if (!def) throw new AppError('VALIDATION', 'Unknown stream code.');
       if (!s.getPatient(patientId)) throw new AppError('NOT_FOUND', 'No patient with that id in this store.');
+      requireClassAccess(s, session.caller(ctx), patientId, def.dataClass, nowMs(), 'patient.series');
       const series = s.readSeries(patientId, stream, fromMs, toMs);
       return { stream, unit: streamDef(stream).unit, tMs: Array.from(series.tMs), values: Array.from(series.values) };
     },
 
     imports,
+    consent,
 
     async close() {
+      stopSweeps();
       await pending?.catch(() => undefined);
       await imports.abandonAll();
       store?.close();

@@ -22,9 +22,14 @@ export function createHandlers(services: CareTwinServices): Handlers {
       const report = await services.generateDemo(input);
       return { patients: report.patients, samples: report.samples, ms: report.ms };
     },
-    'panel.list': () => services.panel(),
-    'patient.get': (_ctx, input) => services.patient(input.patientId),
-    'patient.series': (_ctx, input) => services.series(input.patientId, input.stream, input.fromMs, input.toMs),
+    'panel.list': (ctx) => services.panel(ctx),
+    'patient.get': (ctx, input) => services.patient(input.patientId, ctx),
+    'patient.series': (ctx, input) => services.series(input.patientId, input.stream, input.fromMs, input.toMs, ctx),
+    'consent.get': (ctx, input) => services.consent.show(services.session.caller(ctx), input.patientId),
+    'consent.set': (ctx, input) =>
+      services.consent.set(services.session.caller(ctx), input.patientId, input.dataClass, input.provision),
+    'consent.revoke': (ctx, input) => services.consent.revoke(services.session.caller(ctx), input.patientId, input.dataClass),
+    'audit.list': (ctx, input) => services.consent.auditList(services.session.caller(ctx), input),
     'store.events': () => services.events$,
     'import.begin': (ctx, input) => services.imports.begin(ctx, input),
     'import.chunk': (ctx, input) => services.imports.chunk(ctx, input.importId, input.seq, input.data),

@@ -10,6 +10,32 @@ import type { InvokeResult, StreamFrame } from '../../shared/ipc/bridge.js';
 import { AppError, type IpcErrorPayload } from '../../shared/ipc/errors.js';
 import type { CareTwinServices, CallerContext } from '../core/services.js';
 import { createHandlers, type Handlers } from './handlers.js';
+import type { AuditAction } from '../../shared/domain/consent.js';
+
+/**
+ * What a successful PHI call is audited as. Steps of an upload are not entries of their own: `import.finish`
+ * (the import itself) is. Refusals are audited where they are decided (core/consent/access.ts).
+ */
+const AUDIT_AS: Partial<Record<MethodName, AuditAction | null>> = {
+  'import.begin': null,
+  'import.chunk': null,
+  'import.cancel': null,
+  'import.finish': 'import',
+  'demo.generate': 'import',
+  // Consent changes are audited by the store, in the transaction that makes them.
+  'consent.set': null,
+  'consent.revoke': null,
+};
+
+function auditActionOf(method: MethodName): AuditAction | null {
+  const mapped = AUDIT_AS[method];
+  return mapped === undefined ? 'phi.read' : mapped;
+}
+
+function patientIdOf(input: unknown): string | null {
+  const id = (input as { patientId?: unknown } | null)?.patientId;
+  return typeof id === 'string' && /^[0-9a-f]{32}$/.test(id) ? id : null;
+}
 
 export type { CallerContext };
 
@@ -68,6 +94,11 @@ export function createIpcRouter(services: CareTwinServices, options: RouterOptio
         const value = await handler(ctx, input);
         // Outputs are checked too: a handler bug must not leak fields the contract does not allow.
         const out = contract[method].output.parse(value);
+        // Every PHI call that succeeded is in the audit log before its answer leaves: no entry, no answer.
+        const action = contract[method].phi ? auditActionOf(method) : null;
+        if (action !== null) {
+          services.consent.record(services.session.caller(ctx), action, patientIdOf(input), { method });
+        }
         return { ok: true, value: out };
       } catch (error) {
         return { ok: false, error: toPayload(label, error) };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CONDITIONS } from '../domain/patient.js';
+import { AUDIT_ACTIONS, ConsentProvisionSchema, DataClassSchema, RoleSchema } from '../domain/consent.js';
 
 export type MethodKind = 'query' | 'command' | 'stream';
 
@@ -141,6 +142,27 @@ export const ImportStatus = z.object({
 });
 export type ImportStatus = z.infer<typeof ImportStatus>;
 
+export const ClassConsentOut = z.object({ dataClass: DataClassSchema, recorded: z.boolean(), provision: ConsentProvisionSchema });
+export const ShredOut = z.object({
+  patientId: PatientId,
+  dataClass: DataClassSchema,
+  keyDestroyed: z.boolean(),
+  chunks: z.number().int(),
+  records: z.number().int(),
+  walTruncated: z.boolean(),
+});
+export const AuditEntryOut = z.object({
+  seq: z.number().int(),
+  atMs: z.number(),
+  actor: z.string(),
+  role: RoleSchema,
+  action: z.enum(AUDIT_ACTIONS),
+  patientId: PatientId.nullable(),
+  outcome: z.enum(['ok', 'denied', 'failed']),
+  details: z.record(z.string(), z.unknown()),
+});
+export type AuditEntryOut = z.infer<typeof AuditEntryOut>;
+
 export const contract = {
   'session.status': method('query', false, Empty, SessionStatus),
   /** First run: create the store with a passcode typed twice. */
@@ -195,6 +217,23 @@ export const contract = {
   'import.progress': method('stream', true, z.object({ importId: ImportId }).strict(), ImportStatus),
   /** Store changes pushed to open views (new data, lock, unlock). */
   'store.events': method('stream', false, Empty, StoreEvent),
+  /** The patient's provision for every data class (default where nothing was recorded). */
+  'consent.get': method('query', true, z.object({ patientId: PatientId }).strict(), z.array(ClassConsentOut)),
+  /** Records one class's provision; `deny`, or a retention already past, destroys that class's data. */
+  'consent.set': method(
+    'command',
+    true,
+    z.object({ patientId: PatientId, dataClass: DataClassSchema, provision: ConsentProvisionSchema }).strict(),
+    ShredOut.nullable(),
+  ),
+  'consent.revoke': method('command', true, z.object({ patientId: PatientId, dataClass: DataClassSchema }).strict(), ShredOut),
+  /** Audit entries (care team: all, or one patient's; a patient: their own record's). */
+  'audit.list': method(
+    'query',
+    true,
+    z.object({ patientId: PatientId.optional(), afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
+    z.array(AuditEntryOut),
+  ),
 } as const;
 
 export type Contract = typeof contract;

@@ -8,6 +8,7 @@ import { summaryCommand } from './summary.js';
 import { syncCommand } from './sync.js';
 import { twinHfCommand } from './twin-hf.js';
 import { twinCommand } from './twin.js';
+import { auditCommand, consentCommand, exportCommand, retentionCommand } from './consent.js';
 
 export interface CommandIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -40,4 +41,8 @@ export const commands: Record<string, Command> = {
   sync: syncCommand,
   'hf-evaluate': twinHfCommand,
   twin: twinCommand,
+  consent: consentCommand,
+  retention: retentionCommand,
+  audit: auditCommand,
+  export: exportCommand,
 };
