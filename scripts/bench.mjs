@@ -13,5 +13,16 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
+// The refit section's worker thread, where the pool looks for it from dist/bench (../twin/).
+await build({
+  entryPoints: ['main/core/twin/refit-worker.ts'],
+  outfile: 'dist/twin/refit-worker.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
 const r = spawnSync(process.execPath, ['--expose-gc', 'dist/bench/main.mjs', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -21,6 +21,17 @@ const tasks = {
       packages: 'external',
       banner: { js: '#!/usr/bin/env node' },
     }),
+  // The panel refit's worker thread (main/core/twin): a file of its own, found next to the CLI bundle.
+  twinWorker: () =>
+    build({
+      ...common,
+      entryPoints: { 'refit-worker': 'main/core/twin/refit-worker.ts' },
+      outdir: 'dist/twin',
+      outExtension: { '.js': '.mjs' },
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+    }),
   bridge: () =>
     build({
       ...common,
@@ -58,6 +69,6 @@ const tasks = {
   },
 };
 
-const selected = only === 'cli' ? ['cli', 'bridge'] : Object.keys(tasks);
+const selected = only === 'cli' ? ['cli', 'twinWorker', 'bridge'] : Object.keys(tasks);
 if (!only) rmSync('dist', { recursive: true, force: true });
 for (const name of selected) await tasks[name]();

@@ -17,6 +17,7 @@ import { benchImportUi } from './import-ui.js';
 import { benchHeartFailure } from './heart-failure.js';
 import { benchGlucoseDaily } from './glucose-daily.js';
 import { benchGlucoseModel } from './glucose-model.js';
+import { benchRefit } from './refit.js';
 
 const json = process.argv.includes('--json');
 const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -117,6 +118,24 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
       const r = await benchHeartFailure();
       results.heartFailure = r;
       sayFigures(r);
+    },
+  },
+  refit: {
+    title: '[model] panel refit, 1,000 patients x 90 days of 5-min CGM: filter + smoother, and full refits on worker threads',
+    async run() {
+      const r = await benchRefit();
+      results.refit = r;
+      say(`  panel: ${r.readings.toLocaleString('en-US')} readings (${(100 * r.missingShare).toFixed(1)} % of the 5-min grid missing), generated in ${r.generationSeconds.toFixed(1)} s`);
+      say(`  filter + smoother, 1 thread:      ${r.filterSmootherOneThreadMPointsPerSec.toFixed(1)} M points/s (${r.filterSmootherOneThreadSeconds.toFixed(2)} s)`);
+      say(`  filter + smoother, ${r.workers} workers:     ${r.filterSmootherWorkersMPointsPerSec.toFixed(1)} M points/s (${r.filterSmootherWorkersSeconds.toFixed(2)} s)`);
+      say(`  full refit, cold (population):    ${r.refitColdSeconds.toFixed(2)} s (${r.refitColdMeanEvaluations.toFixed(0)} likelihood evaluations per patient)`);
+      say(`  full refit, warm (previous fit):  ${r.refitWarmSeconds.toFixed(2)} s (${r.refitWarmMeanEvaluations.toFixed(0)} per patient)`);
+      say(`  fitted vs. simulated, median |ln ratio|: tau_d ${r.refitMedianAbsLogErrorDeviationTimeConstant.toFixed(3)}, sensor noise ${r.refitMedianAbsLogErrorSensorNoise.toFixed(3)}`);
+      for (const [name, scores] of Object.entries(r.brollQuality)) {
+        const byHorizon = Object.entries(scores.byHorizon).map(([h, s]) => `${h}: CRPS ${s.crps.toFixed(3)}, RMSE ${s.rmse.toFixed(2)}`);
+        const label = { fullMap: 'full MAP, all-past bands', panelFit: 'panel MAP, same bands  ', panelFitAndBands: 'panel MAP, 7-day bands ' }[name];
+        say(`  Broll, ${label}: ${byHorizon.join('; ')}`);
+      }
     },
   },
   'apple-health': {

@@ -34,6 +34,13 @@ const STEP_STRIDE = 7;
 /** Per-reading storage, reused across patients by one worker (grow with ensureFastLayerTrack). */
 export interface FastLayerTrack {
   readonly capacity: number;
+  /** scratch for a series' inputs (see ./patient-refit.ts): ln glucose, and the timeline's per-reading arrays */
+  readonly logGlucose: Float64Array;
+  readonly stepIndex: Int32Array;
+  readonly sensorStartMin: Float64Array;
+  readonly warmupShare: Float64Array;
+  /** all zero, never written: ReadingKind.Cgm and Censoring.None for every reading */
+  readonly zeros: Uint8Array;
   /** [a_μ, a_d, a_s] before reading t's update, 3 per reading */
   readonly predictedState: Float64Array;
   /** [P_μμ, P_μd, P_μs, P_dd, P_ds, P_ss] before the update, 6 per reading */
@@ -51,6 +58,11 @@ export interface FastLayerTrack {
 export function createFastLayerTrack(capacity: number): FastLayerTrack {
   return {
     capacity,
+    logGlucose: new Float64Array(capacity),
+    stepIndex: new Int32Array(capacity),
+    sensorStartMin: new Float64Array(capacity),
+    warmupShare: new Float64Array(capacity),
+    zeros: new Uint8Array(capacity),
     predictedState: new Float64Array(3 * capacity),
     predictedCovariance: new Float64Array(6 * capacity),
     innovation: new Float64Array(capacity),

@@ -23,7 +23,7 @@ import {
   StepSystems,
 } from './fast-layer.js';
 import { robustFastLayerLogLikelihood } from './fit-likelihood.js';
-import { filterSmoothPatient, refitPatientTwin, validatePatientSeries } from './patient-refit.js';
+import { filterSmoothPatient, loadSeries, refitPatientTwin, validatePatientSeries } from './patient-refit.js';
 import { simulateFastLayer } from './simulation.js';
 
 const TRUTH: FastLayerParameters = {
@@ -65,6 +65,19 @@ describe('panel refit kernels', () => {
   it('has censored readings and sensor changes in its test series', () => {
     expect(readings.censoring.some((c) => c === Censoring.High)).toBe(true);
     expect(timeline.warmupShare.some((share) => share > 0)).toBe(true);
+  });
+
+  it('loads a series into the track as buildReadingTimeline and cgmReadings would', () => {
+    const track = createFastLayerTrack(n + 10);
+    const glucoseMgDl = readings.logGlucose.map(Math.exp);
+    const loaded = loadSeries({ timeMin: readings.timeMin, glucoseMgDl, censoring: readings.censoring }, track);
+    expect(loaded.timeline.stepLengths).toEqual(timeline.stepLengths);
+    expect(loaded.timeline.stepIndex).toEqual(timeline.stepIndex);
+    expect(loaded.timeline.sensorStartMin).toEqual(timeline.sensorStartMin);
+    expect(loaded.timeline.warmupShare).toEqual(timeline.warmupShare);
+    expect(loaded.readings.logGlucose).toEqual(glucoseMgDl.map(Math.log));
+    expect(loaded.readings.kind).toEqual(new Uint8Array(n));
+    expect(loaded.readings.censoring).toBe(readings.censoring);
   });
 
   it('computes the robust log-likelihood of filterFastLayer to rounding', () => {

@@ -1,0 +1,32 @@
+/**
+ * A refit worker: runs one patient's refit (or filter + smoother) per message, in order, and replies with
+ * plain data. Bundled on its own (scripts/build.mjs, scripts/bench.mjs: dist/twin/refit-worker.mjs) so
+ * that a Worker can start it without TypeScript. Its scratch track is reused from patient to patient.
+ */
+import { parentPort } from 'node:worker_threads';
+import { ensureFastLayerTrack, type FastLayerTrack } from '../../../shared/model/glucose/fast-layer-smoother.js';
+import { filterSmoothPatient, refitPatientTwin } from '../../../shared/model/glucose/patient-refit.js';
+import { type RefitReply, type RefitTask, refitTransferList } from './refit-messages.js';
+
+const port = parentPort;
+if (port === null) throw new Error('refit-worker.ts runs as a worker thread only');
+
+let track: FastLayerTrack | null = null;
+
+port.on('message', (task: RefitTask) => {
+  let reply: RefitReply;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    track = ensureFastLayerTrack(track, task.series.timeMin.length);
+    if (task.kind === 'refit') {
+      const result = refitPatientTwin(task.series, task.options, track);
+      reply = { kind: 'refit', taskId: task.taskId, result };
+      transfer = refitTransferList(result);
+    } else {
+      reply = { kind: 'filter-smooth', taskId: task.taskId, result: filterSmoothPatient(task.series, task.parameters, track) };
+    }
+  } catch (error) {
+    reply = { kind: 'failed', taskId: task.taskId, message: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply, transfer);
+});
