@@ -65,9 +65,7 @@ export type FrameEvent =
 
 /** Aligned events to frames (and the late, duplicate and rejected events passed on, so nothing is lost). */
 export function toFrames(spec: FrameSpec): OperatorFunction<AlignedEvent, FrameEvent> {
-  if (spec.grid.kind === 'fixed' && !(spec.grid.stepMs > 0 && Number.isInteger(spec.grid.stepMs))) {
-    throw new RangeError('a fixed grid needs a whole positive number of milliseconds per step');
-  }
+  checkGrid(spec.grid);
   const framed = new Map(spec.streams.map((stream, i) => [stream, i]));
   return (events) =>
     new Observable<FrameEvent>((subscriber) => {
@@ -110,14 +108,20 @@ export function toFrames(spec: FrameSpec): OperatorFunction<AlignedEvent, FrameE
     });
 }
 
+export function checkGrid(grid: Grid): void {
+  if (grid.kind === 'fixed' && !(grid.stepMs > 0 && Number.isInteger(grid.stepMs))) {
+    throw new RangeError('a fixed grid needs a whole positive number of milliseconds per step');
+  }
+}
+
 /** Bin numbering of a grid for one patient. */
-interface Bins {
+export interface Bins {
   indexOf(tMs: number): number;
   startOf(index: number): number;
   localDate?(index: number): string;
 }
 
-function binsFor(grid: Grid, patientId: string): Bins {
+export function binsFor(grid: Grid, patientId: string): Bins {
   if (grid.kind === 'fixed') {
     const { stepMs, originMs = 0 } = grid;
     return {

@@ -9,4 +9,5 @@ export {
 } from './event-time.js';
 export { CGM_GRID, localDayGrid, toFrames, type Frame, type FrameCell, type FrameEvent, type FrameSpec, type Grid } from './frames.js';
 export { compareSamples } from './sample-heap.js';
+export { framesOfSeries, type SeriesFrames } from './series-frames.js';
 export { checkZone, ZoneClock, type ResolvedLocalTime } from './zone-clock.js';

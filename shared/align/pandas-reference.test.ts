@@ -1,16 +1,19 @@
 /**
- * The alignment operators on the real files in ../shared/data against pandas (scripts/align-reference.py wrote the
- * fixtures). Equality is exact: every bin's label, count, min, max and mean (pandas and CellSum both take a Kahan
- * sum in event-time order and divide by the count, so even the last bit agrees).
+ * The alignment operators, and the bulk path `framesOfSeries`, on the real files in ../shared/data against pandas
+ * (scripts/align-reference.py wrote the fixtures). Equality is exact: every bin's label, count, min, max and mean
+ * (pandas and shared/align both take a Kahan sum in event-time order and divide by the count, so even the last bit
+ * agrees).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { parseIsoWallClock, parseSlashedWallClock } from '../../main/core/ingest/local-time.js';
 import { STREAM } from '../domain/streams.js';
 import { alignReadings } from './align-test-support.js';
-import type { DeviceReading } from './device-time.js';
-import { CGM_GRID, localDayGrid, type Frame } from './frames.js';
+import { deviceTimesToUtc, type DeviceReading } from './device-time.js';
+import { CGM_GRID, localDayGrid, type Frame, type Grid } from './frames.js';
+import { framesOfSeries } from './series-frames.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -66,6 +69,28 @@ function columns(frames: Frame[], patient: string, stream: string): Omit<Fixture
   };
 }
 
+/** The bulk path on one patient's readings, sorted and with exact repeats taken out as a store would hold them. */
+async function bulkColumns(readings: DeviceReading[], patient: string, grid: Grid): Promise<ReturnType<typeof expected>> {
+  const mine = readings.filter((r) => r.patientId === patient);
+  const samples = await lastValueFrom(from(mine).pipe(deviceTimesToUtc(() => ({ zone: ZONE })), toArray()));
+  samples.sort((a, b) => a.tMs - b.tMs || a.value - b.value);
+  const unique = samples.filter((s, i) => i === 0 || s.tMs !== samples[i - 1]!.tMs || s.value !== samples[i - 1]!.value);
+  const f = framesOfSeries(
+    unique.map((s) => s.tMs),
+    unique.map((s) => s.value),
+    grid,
+    patient,
+  );
+  const orNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+  return {
+    startMs: [...f.startMs],
+    count: [...f.count],
+    mean: [...f.mean].map(orNull),
+    min: [...f.min].map(orNull),
+    max: [...f.max].map(orNull),
+  };
+}
+
 function expected(s: FixtureSeries): Omit<FixtureSeries, 'name' | 'patient' | 'duplicates'> {
   return { startMs: s.startMs, count: s.count, mean: s.mean, min: s.min, max: s.max };
 }
@@ -95,6 +120,8 @@ describe('alignment equals pandas on the real files in ../shared/data', () => {
       expect(events).toEqual([]);
       expect(series.duplicates).toBe(0);
       expect(columns(frames, series.patient, STREAM.heartRate)).toEqual(expected(series));
+      const input = perSecond ? readings.map((r) => ({ ...r, value: r.value / 60 })) : readings;
+      expect(await bulkColumns(input, series.patient, { kind: 'fixed', stepMs })).toEqual(expected(series));
       // Provenance: every sample accounted for, by source; gaps are explicit frames with no data.
       expect(frames.reduce((n, f) => n + (f.cells[STREAM.heartRate]!.sources.fitbit ?? 0), 0)).toBe(17_666);
       expect(frames.filter((f) => f.cells[STREAM.heartRate]!.count === 0).length).toBeGreaterThan(0);
@@ -120,6 +147,7 @@ describe('alignment equals pandas on the real files in ../shared/data', () => {
     expect(ref.series).toHaveLength(5);
     for (const series of ref.series) {
       expect(columns(frames, series.patient, STREAM.cgm), series.patient).toEqual(expected(series));
+      expect(await bulkColumns(readings, series.patient, CGM_GRID), series.patient).toEqual(expected(series));
     }
     // The 12 moved readings land in the hour after the change (08:00-09:00 UTC, 03:00-04:00 CDT): two per bin.
     const movedHour = frames.filter(
@@ -153,6 +181,9 @@ describe('alignment equals pandas on the real files in ../shared/data', () => {
     expect(ref.series).toHaveLength(13);
     for (const series of ref.series) {
       expect(columns(frames, series.patient, STREAM.weight), series.patient).toEqual(expected(series));
+      expect(await bulkColumns(readings, series.patient, localDayGrid(() => ZONE)), series.patient).toEqual(
+        expected(series),
+      );
       expect(events.filter((e) => e.kind === 'duplicate' && e.sample.patientId === series.patient)).toHaveLength(
         series.duplicates,
       );
