@@ -18,6 +18,7 @@ import { benchHeartFailure } from './heart-failure.js';
 import { benchGlucoseDaily } from './glucose-daily.js';
 import { benchGlucoseModel } from './glucose-model.js';
 import { benchRefit } from './refit.js';
+import { benchAlign } from './align.js';
 
 const json = process.argv.includes('--json');
 const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -136,6 +137,17 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
         const label = { fullMap: 'full MAP, all-past bands', panelFit: 'panel MAP, same bands  ', panelFitAndBands: 'panel MAP, 7-day bands ' }[name];
         say(`  Broll, ${label}: ${byHorizon.join('; ')}`);
       }
+    },
+  },
+  align: {
+    title: '[align] 5-min CGM through alignByEventTime + toFrames (streaming) and framesOfSeries (bulk)',
+    async run() {
+      const r = await benchAlign();
+      results.align = r;
+      say(`  streaming, ${r.streamPatients} patients x ${r.streamDays} days (${r.streamSamples.toLocaleString('en-US')} samples), in order: ${(r.streamInOrderSamplesPerSec / 1e6).toFixed(2)} M samples/s`);
+      say(`  streaming, same, delayed up to 55 min (1-h bound):  ${(r.streamDelayedSamplesPerSec / 1e6).toFixed(2)} M samples/s`);
+      say(`  one patient's new day (264 readings), fresh pipeline: ${r.oneNewDayMs.toFixed(2)} ms (median of 21)`);
+      say(`  bulk, ${r.bulkPatients} patients x ${r.bulkDays} days (${r.bulkSamples.toLocaleString('en-US')} samples): ${r.bulkSeconds.toFixed(2)} s, ${(r.bulkSamplesPerSec / 1e6).toFixed(1)} M samples/s`);
     },
   },
   'apple-health': {

@@ -55,6 +55,8 @@ export function framesOfSeries(
     out.max[bin] = max;
   };
   let previousMs = -Infinity;
+  // The series is in order: the bin changes only when a time reaches the current bin's end.
+  let binEndMs = -Infinity;
   for (let i = 0; i < n; i++) {
     const t = tMs[i]!;
     const v = values[i]!;
@@ -62,10 +64,10 @@ export function framesOfSeries(
       throw new RangeError('the series is not in time order or holds a value that is not a number');
     }
     previousMs = t;
-    const b = bins.indexOf(t) - first;
-    if (b !== bin) {
+    if (t >= binEndMs) {
       flush();
-      bin = b;
+      bin = bins.indexOf(t) - first;
+      binEndMs = bin + 1 < size ? out.startMs[bin + 1]! : Infinity;
       count = 0;
       sum = 0;
       compensation = 0;
