@@ -144,6 +144,21 @@ describe('dedupe and event-time order', () => {
     expect(frames.map((f) => f.cells[STREAM.cgm]!.mean)).toEqual([95]);
   });
 
+  it('an unknown zone for a patient ends the stream with a clear error (not an unhandled one)', async () => {
+    const run = alignSamples([cgm(Date.UTC(2024, 0, 1), 100)], { latenessMs: 0 }, {
+      grid: localDayGrid(() => 'Mars/Olympus_Mons'),
+      streams: [STREAM.cgm],
+    });
+    await expect(run).rejects.toThrow(/not a known IANA zone/);
+    const throwing = alignSamples([cgm(Date.UTC(2024, 0, 1), 100), cgm(Date.UTC(2024, 0, 1, 0, 1), 100)], {
+      latenessMs: 0,
+      duplicateTolerance: () => {
+        throw new RangeError('no tolerance for this stream');
+      },
+    }, { grid: CGM_GRID, streams: [STREAM.cgm] });
+    await expect(throwing).rejects.toThrow('no tolerance for this stream');
+  });
+
   it('refuses a lateness that is not a finite number of milliseconds, and a grid step that is not whole', () => {
     expect(() => alignByEventTime({ latenessMs: -1 })).toThrow(RangeError);
     expect(() => alignByEventTime({ latenessMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);

@@ -63,25 +63,34 @@ export function alignByEventTime(options: EventTimeOptions): OperatorFunction<Sa
       const timelines = new Map<string, PatientTimeline>();
       const emit = (e: AlignedEvent): void => subscriber.next(e);
       return samples.subscribe({
+        // A throw in here (a tolerance function's) must end the stream as its error, not escape as an unhandled one.
         next(sample) {
-          const reason = invalidReason(sample);
-          if (reason !== null) {
-            emit({ kind: 'rejected', sample, reason });
-            return;
+          try {
+            const reason = invalidReason(sample);
+            if (reason !== null) {
+              emit({ kind: 'rejected', sample, reason });
+              return;
+            }
+            let timeline = timelines.get(sample.patientId);
+            if (timeline === undefined) {
+              timeline = new PatientTimeline(sample.patientId, latenessMs, rememberMs, tolerance);
+              timelines.set(sample.patientId, timeline);
+            }
+            timeline.accept(sample, emit);
+          } catch (err) {
+            subscriber.error(err);
           }
-          let timeline = timelines.get(sample.patientId);
-          if (timeline === undefined) {
-            timeline = new PatientTimeline(sample.patientId, latenessMs, rememberMs, tolerance);
-            timelines.set(sample.patientId, timeline);
-          }
-          timeline.accept(sample, emit);
         },
         error(err: unknown) {
           subscriber.error(err);
         },
         complete() {
-          for (const timeline of timelines.values()) timeline.releaseAll(emit);
-          subscriber.complete();
+          try {
+            for (const timeline of timelines.values()) timeline.releaseAll(emit);
+            subscriber.complete();
+          } catch (err) {
+            subscriber.error(err);
+          }
         },
       });
     });

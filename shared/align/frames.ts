@@ -80,29 +80,38 @@ export function toFrames(spec: FrameSpec): OperatorFunction<AlignedEvent, FrameE
       };
       const emit = (frame: Frame): void => subscriber.next({ kind: 'frame', frame });
       return events.subscribe({
+        // A throw in here (an unknown zone for a patient) must end the stream as its error, not escape unhandled.
         next(e) {
-          switch (e.kind) {
-            case 'sample':
-              if (framed.has(e.sample.stream)) patient(e.sample.patientId).add(e.sample);
-              break;
-            case 'watermark':
-              patients.get(e.patientId)?.closeBefore(e.tMs, emit);
-              break;
-            case 'late': {
-              const frameStartMs = framed.has(e.sample.stream) ? patient(e.sample.patientId).binStart(e.sample.tMs) : null;
-              subscriber.next({ ...e, frameStartMs });
-              break;
+          try {
+            switch (e.kind) {
+              case 'sample':
+                if (framed.has(e.sample.stream)) patient(e.sample.patientId).add(e.sample);
+                break;
+              case 'watermark':
+                patients.get(e.patientId)?.closeBefore(e.tMs, emit);
+                break;
+              case 'late': {
+                const frameStartMs = framed.has(e.sample.stream) ? patient(e.sample.patientId).binStart(e.sample.tMs) : null;
+                subscriber.next({ ...e, frameStartMs });
+                break;
+              }
+              default:
+                subscriber.next(e);
             }
-            default:
-              subscriber.next(e);
+          } catch (err) {
+            subscriber.error(err);
           }
         },
         error(err: unknown) {
           subscriber.error(err);
         },
         complete() {
-          for (const p of patients.values()) p.closeAll(emit);
-          subscriber.complete();
+          try {
+            for (const p of patients.values()) p.closeAll(emit);
+            subscriber.complete();
+          } catch (err) {
+            subscriber.error(err);
+          }
         },
       });
     });
