@@ -16,7 +16,10 @@ import { ZoneClock } from './zone-clock.js';
 const MS_PER_DAY = 86_400_000;
 
 export type Grid =
-  /** Bins of `stepMs` from `originMs` (default the UTC epoch, which is local midnight in whole-hour zones). */
+  /**
+   * Bins of `stepMs` from `originMs` (default the UTC epoch, which for 1- and 5-min bins is also local midnight in
+   * every zone in use today: their offsets are whole quarter hours).
+   */
   | { readonly kind: 'fixed'; readonly stepMs: number; readonly originMs?: number }
   /** The patient's local calendar days: 23, 24 or 25 hours long. */
   | { readonly kind: 'local-day'; readonly zoneOf: (patientId: string) => string };
