@@ -101,6 +101,7 @@ export const AUDIT_ACTIONS = [
   'retention.shred',
   'account.add',
   'account.disable',
+  'account.enable',
   'account.remove',
   'account.unlock',
   'alert.action',

@@ -8,7 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import { argon2id } from 'hash-wasm';
-import { randomFillSync } from 'node:crypto';
+import { randomFillSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DATA_CLASSES, type DataClass } from '../../../shared/domain/streams.js';
 import { AppError } from '../../../shared/ipc/errors.js';
@@ -146,6 +146,22 @@ export function badPasscode(): AppError {
   return new AppError('BAD_PASSCODE', 'The passcode is not right. Nothing was changed.');
 }
 
+/** Opens an account's key slot with the KEK from its passcode: the team key, or BAD_PASSCODE. */
+export function openSlot(accountKek: Uint8Array, slot: Uint8Array, binding: string): Uint8Array {
+  let key: Uint8Array;
+  try {
+    key = open({ keyId: KEK_KEY_ID, key: accountKek }, slot, binding);
+  } catch {
+    throw badAccountPasscode();
+  }
+  if (key.length !== KEY_BYTES) throw badAccountPasscode();
+  return key;
+}
+
+export function badAccountPasscode(): AppError {
+  return new AppError('BAD_PASSCODE', 'The account or the passcode is not right. Nothing was changed.');
+}
+
 function dataKeyBinding(keyId: number, patientId: string, scope: string): string {
   return `data_keys|${keyId}|${patientId}|${scope}`;
 }
@@ -277,6 +293,14 @@ export class Keyring {
   async changePasscode(oldPasscode: string, newPasscode: string, tuning?: Partial<KdfTuning>): Promise<void> {
     checkPasscode(oldPasscode);
     checkPasscode(newPasscode);
+    // The owner's passcode derives the team key itself; other accounts' slots wrap that key under their own
+    // passcodes, which are not here to rewrap them.
+    if (this.db.prepare('SELECT 1 FROM accounts LIMIT 1').get() !== undefined) {
+      throw new AppError(
+        'CONFLICT',
+        "The owner passcode cannot change while other accounts exist (their key slots wrap the key it derives). Nothing was changed.",
+      );
+    }
     const current = readKeyringRow(this.db);
     const oldKek = await deriveKek(oldPasscode, current.params);
     try {
@@ -341,6 +365,19 @@ export class Keyring {
     if (row === undefined) return undefined;
     this.db.prepare('DELETE FROM data_keys WHERE key_id = ?').run(row[0]);
     return row[0];
+  }
+
+  /**
+   * An account's key slot: this keyring's KEK (the team key) sealed under the account's own KEK, bound to the
+   * account id, role and patient so that a hand-edited role or patient makes the slot fail to open.
+   */
+  sealSlot(accountKek: Uint8Array, binding: string): Uint8Array {
+    return seal({ keyId: KEK_KEY_ID, key: accountKek }, this.kek, binding);
+  }
+
+  /** Whether `teamKey` is this keyring's KEK (a second sign-in on an open store). */
+  isTeamKey(teamKey: Uint8Array): boolean {
+    return teamKey.length === this.kek.length && timingSafeEqual(teamKey, this.kek);
   }
 
   /** Zeroes every key held in memory; the keyring is unusable afterwards. */

@@ -8,6 +8,7 @@ import { AppError } from '../../../shared/ipc/errors.js';
 import { migration as m0001 } from './migrations/0001_init.js';
 import { migration as m0002 } from './migrations/0002_identifier_index.js';
 import { migration as m0003 } from './migrations/0003_consent_audit.js';
+import { migration as m0004 } from './migrations/0004_accounts.js';
 
 export interface Migration {
   /** `NNNN_name`: the order of application is the order of ids. */
@@ -16,7 +17,7 @@ export interface Migration {
 }
 
 /** Every migration this build knows, oldest first. Append only: never edit or reorder a released migration. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
 
 /** `PRAGMA application_id` of a CareTwin store: 'CATW'. */
 export const APPLICATION_ID = 0x43415457;

@@ -8,6 +8,17 @@ BEGIN
   SELECT RAISE(ABORT, 'the audit log is append-only');
 END;
 
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY CHECK (id GLOB '[a-z]*-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'),
+  role TEXT NOT NULL CHECK (role IN ('admin', 'clinician', 'nurse', 'patient')),
+  status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+  patient_id TEXT REFERENCES patients (id) ON DELETE CASCADE,
+  kdf TEXT NOT NULL,
+  slot BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  CHECK ((role = 'patient') = (patient_id IS NOT NULL))
+) STRICT;
+
 CREATE TABLE audit_log (
   seq INTEGER PRIMARY KEY,
   at INTEGER NOT NULL,

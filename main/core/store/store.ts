@@ -22,9 +22,11 @@ import {
   DATA_CLASSES,
   defaultProvision,
   retentionEndMs,
+  ROLES,
   type AuditActor,
   type ClassConsent,
   type ConsentProvision,
+  type Role,
 } from '../../../shared/domain/consent.js';
 import { AppError } from '../../../shared/ipc/errors.js';
 import type { ImportWriter, PatientRecord, Series, StoreReader, StreamSummary, WriteReport } from './api.js';
@@ -39,8 +41,11 @@ import {
 import { ChunkEncoder, decodeChunk, decodeChunkInto, type ChunkColumns, type DecodedChunk } from './chunk-codec.js';
 import { open, plaintextLength, seal, tampered } from './envelope.js';
 import {
+  badAccountPasscode,
   checkPasscode,
   deriveKek,
+  openSlot,
+  parseKdfParams,
   insertKeyringRow,
   Keyring,
   newKdfParams,
@@ -83,6 +88,25 @@ export interface StoreOptions {
   /** Clock for created_at columns (tests pin it). */
   readonly nowMs?: () => number;
 }
+
+export interface UnlockOptions extends StoreOptions {
+  /** The account signing in (`users list`); the store's own passcode is the admin account `owner` (the default). */
+  readonly account?: string;
+}
+
+/** The owner: the store's original passcode (the keyring row), the first admin account. */
+export const OWNER_ACCOUNT = 'owner';
+
+export interface AccountInfo {
+  readonly id: string;
+  readonly role: Role;
+  readonly status: 'active' | 'disabled';
+  /** A patient account's own patient record. */
+  readonly patientId: string | null;
+  readonly createdMs: number;
+}
+
+type AccountRow = [id: string, role: Role, status: 'active' | 'disabled', patientId: string | null, kdf: string, slot: Uint8Array, createdMs: number];
 
 export interface CreateStoreOptions extends StoreOptions {
   /**
@@ -193,22 +217,30 @@ export class CareTwinStore implements StoreReader, ImportWriter {
    * Opens an existing store with its passcode. Nothing is written until the passcode has proved right: a wrong
    * one leaves every file as it was.
    */
-  static async unlock(dataDir: string, passcode: string, opts: StoreOptions = {}): Promise<CareTwinStore> {
+  static async unlock(dataDir: string, passcode: string, opts: UnlockOptions = {}): Promise<CareTwinStore> {
     checkPasscode(passcode);
     const nowMs = opts.nowMs ?? Date.now;
+    const accountId = opts.account ?? OWNER_ACCOUNT;
     const ro = openCheckedReadOnly(dataDir);
     if (ro === null) {
       throw new AppError('NOT_FOUND', `There is no CareTwin store in ${dataDir}. Create one, or choose its directory.`);
     }
     let keyring: KeyringRow;
+    let accountRow: AccountRow | undefined;
     try {
       keyring = readKeyringRow(ro);
+      if (accountId !== OWNER_ACCOUNT) accountRow = readAccountRow(ro, accountId);
     } catch (err) {
       throw asOpenError(err, dataDir);
     } finally {
       ro.close();
     }
-    const kek = await deriveKek(passcode, keyring.params);
+    if (accountId !== OWNER_ACCOUNT && accountRow === undefined) {
+      // Same cost and answer as a wrong passcode: which account ids exist is not told to a guesser.
+      (await deriveKek(passcode, keyring.params)).fill(0);
+      throw badAccountPasscode();
+    }
+    const { kek, account } = await openTeamKey(keyring, accountRow, passcode);
     let storeKey: Uint8Array;
     try {
       storeKey = unwrapStoreKey(kek, keyring.wrappedStoreKey);
@@ -216,10 +248,16 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       kek.fill(0);
       throw err;
     }
-    return CareTwinStore.openVerified(dataDir, kek, storeKey, nowMs);
+    return CareTwinStore.openVerified(dataDir, kek, storeKey, nowMs, account);
   }
 
-  private static openVerified(dataDir: string, kek: Uint8Array, storeKey: Uint8Array, nowMs: () => number) {
+  private static openVerified(
+    dataDir: string,
+    kek: Uint8Array,
+    storeKey: Uint8Array,
+    nowMs: () => number,
+    account: AccountInfo = ownerAccount(),
+  ) {
     let db: Database.Database | undefined;
     try {
       db = openReadWrite(dataDir);
@@ -236,7 +274,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       }
       // The passcode was checked on a read-only connection; the keyring may have changed since (another process).
       unwrapStoreKey(kek, readKeyringRow(db).wrappedStoreKey).fill(0);
-      const store = new CareTwinStore(dataDir, db, new Keyring(db, kek, storeKey, nowMs), nowMs);
+      const store = new CareTwinStore(dataDir, db, new Keyring(db, kek, storeKey, nowMs), nowMs, account);
       // Patients created before the identifier index existed are indexed once, when the index arrives.
       if (applied.includes(IDENTIFIER_INDEX_MIGRATION)) store.indexAllIdentifiers();
       return store;
@@ -267,6 +305,8 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     private readonly db: Database.Database,
     private readonly keyring: Keyring,
     private readonly nowMs: () => number,
+    /** Who unlocked the store. */
+    readonly account: AccountInfo,
   ) {
     this.stmts = {
       insertPatient: db.prepare('INSERT INTO patients (id, demo, created_at, profile) VALUES (?, ?, ?, ?)'),
@@ -969,6 +1009,123 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     return JSON.parse(text(open(this.keyring.storeKey, blob, metaBinding(key)))) as T;
   }
 
+  /**
+   * Adds an account with its own passcode and key slot; an admin's act, audited. A patient account is tied to
+   * one patient. The account's Argon2id cost is the store's unless given.
+   */
+  async addAccount(
+    actor: AuditActor,
+    role: Role,
+    passcode: string,
+    opts: { patientId?: string; kdf?: Partial<KdfParams> } = {},
+  ): Promise<AccountInfo> {
+    this.requireOpen();
+    requireAdminActor(actor);
+    checkPasscode(passcode);
+    if (passcode.length < 8) throw validation('The passcode needs at least 8 characters.');
+    if (!(ROLES as readonly string[]).includes(role)) throw validation(`The role must be one of ${ROLES.join(', ')}.`);
+    const patientId = opts.patientId ?? null;
+    if ((role === 'patient') !== (patientId !== null)) {
+      throw validation('A patient account names its patient (--patient ID); other roles name none.');
+    }
+    if (patientId !== null) this.requirePatient(patientId);
+    const current = readKeyringRow(this.db).params;
+    const params = newKdfParams({
+      memorySize: opts.kdf?.memorySize ?? current.memorySize,
+      iterations: opts.kdf?.iterations ?? current.iterations,
+      parallelism: opts.kdf?.parallelism ?? current.parallelism,
+    });
+    const id = `${role}-${randomBytes(4).toString('hex')}`;
+    const accountKek = await deriveKek(passcode, params);
+    try {
+      this.requireOpen();
+      const slot = this.keyring.sealSlot(accountKek, slotBinding(id, role, patientId));
+      const createdMs = this.nowMs();
+      this.inWriteTransaction(() => {
+        this.db
+          .prepare('INSERT INTO accounts (id, role, status, patient_id, kdf, slot, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+          .run(id, role, 'active', patientId, JSON.stringify(params), slot, createdMs);
+        this.auditLog.append({ actor, action: 'account.add', patientId, details: { account: id, role } });
+      });
+      return { id, role, status: 'active', patientId, createdMs };
+    } finally {
+      accountKek.fill(0);
+    }
+  }
+
+  /** Every account, the owner first. */
+  listAccounts(): AccountInfo[] {
+    this.requireOpen();
+    const rows = this.db
+      .prepare('SELECT id, role, status, patient_id, kdf, slot, created_at FROM accounts ORDER BY created_at, id')
+      .raw()
+      .all() as AccountRow[];
+    return [ownerAccount(), ...rows.map(accountInfo)];
+  }
+
+  /** Disables or enables an account (an admin's act, audited); a disabled account cannot sign in. */
+  setAccountStatus(actor: AuditActor, accountId: string, status: 'active' | 'disabled'): AccountInfo {
+    this.requireOpen();
+    requireAdminActor(actor);
+    const row = this.requireAccountRow(accountId);
+    this.inWriteTransaction(() => {
+      this.db.prepare('UPDATE accounts SET status = ? WHERE id = ?').run(status, accountId);
+      this.auditLog.append({
+        actor,
+        action: status === 'disabled' ? 'account.disable' : 'account.enable',
+        patientId: row[3],
+        details: { account: accountId, role: row[1] },
+      });
+    });
+    return { ...accountInfo(row), status };
+  }
+
+  /** Removes an account: its row and so its key slot are deleted (zeroed by secure_delete, WAL truncated). */
+  removeAccount(actor: AuditActor, accountId: string): { walTruncated: boolean } {
+    this.requireOpen();
+    requireAdminActor(actor);
+    this.requireNoOpenTransaction();
+    const row = this.requireAccountRow(accountId);
+    this.inWriteTransaction(() => {
+      this.db.prepare('DELETE FROM accounts WHERE id = ?').run(accountId);
+      this.auditLog.append({ actor, action: 'account.remove', patientId: row[3], details: { account: accountId, role: row[1] } });
+    });
+    return { walTruncated: this.truncateWal() };
+  }
+
+  /**
+   * Checks an account's passcode against the open store (another person signing in on the same running app):
+   * its slot must open to this store's team key. Returns the account, or BAD_PASSCODE / FORBIDDEN (disabled).
+   */
+  async verifyAccount(accountId: string, passcode: string): Promise<AccountInfo> {
+    this.requireOpen();
+    checkPasscode(passcode);
+    const keyring = readKeyringRow(this.db);
+    const row = accountId === OWNER_ACCOUNT ? undefined : readAccountRow(this.db, accountId);
+    if (accountId !== OWNER_ACCOUNT && row === undefined) {
+      (await deriveKek(passcode, keyring.params)).fill(0);
+      throw badAccountPasscode();
+    }
+    const { kek, account } = await openTeamKey(keyring, row, passcode);
+    try {
+      if (row === undefined) unwrapStoreKey(kek, keyring.wrappedStoreKey).fill(0);
+      else if (!this.keyring.isTeamKey(kek)) throw badAccountPasscode();
+    } finally {
+      kek.fill(0);
+    }
+    this.requireOpen();
+    return account;
+  }
+
+  private requireAccountRow(accountId: string): AccountRow {
+    if (accountId === OWNER_ACCOUNT) {
+      throw new AppError('CONFLICT', 'The owner account (the store passcode) cannot be disabled or removed.');
+    }
+    const row = readAccountRow(this.db, accountId);
+    if (row === undefined) throw new AppError('NOT_FOUND', 'There is no such account. See "caretwin users list".');
+    return row;
+  }
+
   /** Appends one audit entry (its own transaction, or part of the open write). Returns its sequence number. */
   audit(entry: AuditEntryInput): number {
     this.requireOpen();
@@ -1279,6 +1436,55 @@ function patientBinding(id: string, demo: number, createdMs: number): string {
 
 function recordBinding(patientId: string, kind: string): string {
   return `records|${patientId}|${kind}`;
+}
+
+const ACCOUNT_ID = /^[a-z]+-[0-9a-f]{8}$/;
+
+function ownerAccount(): AccountInfo {
+  return { id: OWNER_ACCOUNT, role: 'admin', status: 'active', patientId: null, createdMs: 0 };
+}
+
+function accountInfo(row: AccountRow): AccountInfo {
+  return { id: row[0], role: row[1], status: row[2], patientId: row[3], createdMs: row[6] };
+}
+
+function slotBinding(id: string, role: string, patientId: string | null): string {
+  return `accounts|${id}|${role}|${patientId ?? ''}`;
+}
+
+function readAccountRow(db: Database.Database, id: string): AccountRow | undefined {
+  if (typeof id !== 'string' || !ACCOUNT_ID.test(id)) return undefined;
+  // A store from before accounts (not yet migrated: a read-only check) has no such table.
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'accounts'").get();
+  if (hasTable === undefined) return undefined;
+  return db
+    .prepare('SELECT id, role, status, patient_id, kdf, slot, created_at FROM accounts WHERE id = ?')
+    .raw()
+    .get(id) as AccountRow | undefined;
+}
+
+/** The team key from the owner's passcode (keyring row) or from an account's slot; a disabled account is refused. */
+async function openTeamKey(
+  keyring: KeyringRow,
+  row: AccountRow | undefined,
+  passcode: string,
+): Promise<{ kek: Uint8Array; account: AccountInfo }> {
+  if (row === undefined) return { kek: await deriveKek(passcode, keyring.params), account: ownerAccount() };
+  const accountKek = await deriveKek(passcode, parseKdfParams(row[4]));
+  try {
+    const kek = openSlot(accountKek, row[5], slotBinding(row[0], row[1], row[3]));
+    if (row[2] !== 'active') {
+      kek.fill(0);
+      throw new AppError('FORBIDDEN', 'This account is disabled. Ask an admin to enable it.');
+    }
+    return { kek, account: accountInfo(row) };
+  } finally {
+    accountKek.fill(0);
+  }
+}
+
+function requireAdminActor(actor: AuditActor): void {
+  if (actor.role !== 'admin') throw new AppError('FORBIDDEN', 'Only an admin manages accounts.');
 }
 
 function consentBinding(patientId: string, dataClass: string): string {
