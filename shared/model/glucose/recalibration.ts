@@ -8,6 +8,12 @@
  * mixture of two normals, and the forecast becomes ln y ~ m + √v·U. The model's own variance still sets
  * the width forecast by forecast (bands widen after gaps), the mixture only corrects its scale and tails.
  * Only errors whose outcome was observed before the refit time are used.
+ *
+ * The mixture is itself an estimate, from errors that overlap (errors h minutes ahead from origins less
+ * than h apart share most of their path): early on, with a few hours of errors, its scale is uncertain, so
+ * the bands carry that uncertainty too (withScaleUncertainty, Student-t-like) and narrow to the fitted
+ * mixture as errors accumulate. The mixture is fitted to the size of the errors, not their sign, so it
+ * sets the band, not the point forecast (./twin-forecaster.ts: TwinForecast).
  */
 
 export interface ScaleMixture {
@@ -18,6 +24,12 @@ export interface ScaleMixture {
 
 /** Below this many errors a mixture is not identifiable; use one scale (or none). */
 const MIN_ERRORS_FOR_MIXTURE = 200;
+/**
+ * Nor below this many independent errors: the wide component holds a few per cent of them, so with fewer
+ * it would rest on one or two errors (overlapping 30–60 min errors from 3–5-min origins are far from
+ * independent: a few hours of them are a dozen independent ones, not hundreds).
+ */
+export const MIN_EFFECTIVE_ERRORS_FOR_MIXTURE = 50;
 const MIN_ERRORS_FOR_SCALE = 20;
 const EM_ITERATIONS = 60;
 /** Stop when weights and variances (relative) move less than this in one iteration. */
@@ -31,10 +43,13 @@ export const IDENTITY_SCALE_MIXTURE: ScaleMixture = { weights: Float64Array.of(1
 
 /**
  * Maximum-likelihood two-component scale mixture of `standardisedErrors`. `start` (the previous refit's
- * mixture) makes EM converge in a few iterations instead of tens.
+ * mixture) makes EM converge in a few iterations instead of tens. `effectiveErrors`, when known, is how
+ * many independent errors they amount to (see MIN_EFFECTIVE_ERRORS_FOR_MIXTURE); absent, every error
+ * counts as one.
  */
-export function fitScaleMixture(standardisedErrors: ArrayLike<number>, start?: ScaleMixture): ScaleMixture {
+export function fitScaleMixture(standardisedErrors: ArrayLike<number>, start?: ScaleMixture, effectiveErrors?: number): ScaleMixture {
   const n = standardisedErrors.length;
+  const tooFewForMixture = n < MIN_ERRORS_FOR_MIXTURE || (effectiveErrors ?? n) < MIN_EFFECTIVE_ERRORS_FOR_MIXTURE;
   if (n < MIN_ERRORS_FOR_SCALE) return IDENTITY_SCALE_MIXTURE;
   let sumSquares = 0;
   for (let i = 0; i < n; i++) sumSquares += standardisedErrors[i]! ** 2;
@@ -42,7 +57,7 @@ export function fitScaleMixture(standardisedErrors: ArrayLike<number>, start?: S
   // which only a degenerate series (say, a flat line) produces.
   const pooledVariance = Math.max(MIN_SCALE * MIN_SCALE, sumSquares / n);
   if (!Number.isFinite(pooledVariance)) return IDENTITY_SCALE_MIXTURE;
-  if (n < MIN_ERRORS_FOR_MIXTURE) return { weights: Float64Array.of(1), scaleFactors: Float64Array.of(Math.sqrt(pooledVariance)) };
+  if (tooFewForMixture) return { weights: Float64Array.of(1), scaleFactors: Float64Array.of(Math.sqrt(pooledVariance)) };
   const floor = MIN_SCALE_SHARE * MIN_SCALE_SHARE * pooledVariance;
   const warm = start !== undefined && start.weights.length === 2;
   let w0 = warm ? start.weights[0]! : 0.7;
@@ -74,3 +89,41 @@ export function fitScaleMixture(standardisedErrors: ArrayLike<number>, start?: S
   }
   return { weights: Float64Array.of(w0, 1 - w0), scaleFactors: Float64Array.of(Math.sqrt(var0), Math.sqrt(var1)) };
 }
+
+/**
+ * Above this many effectively independent errors the scale is known well enough (a t-quantile with this
+ * many degrees of freedom is within 0.6 % of the normal one at 97.5 %): the mixture is used as fitted.
+ */
+export const SCALE_UNCERTAINTY_MAX_ERRORS = 200;
+/** Fewer effective errors than this are counted as this many (the approximation below needs ν >= 3). */
+const SCALE_UNCERTAINTY_MIN_ERRORS = 3;
+/** Gauss–Hermite nodes and weights for a standard normal (5 points: exact for polynomials to degree 9). */
+const HERMITE_NODES = [0, 1.3556261799742657, -1.3556261799742657, 2.856970013872806, -2.856970013872806];
+const HERMITE_WEIGHTS = [0.5333333333333333, 0.2220759220056127, 0.2220759220056127, 0.011257411327720691, 0.011257411327720691];
+
+/**
+ * The predictive of a new standardised error when the mixture's scale was estimated from `effectiveErrors`
+ * independent errors: every component's variance is multiplied by g = ν/χ²_ν (the posterior of the
+ * variance ratio under a flat prior on log σ; for one component this is Student-t_ν). g is integrated
+ * out with 5-point Gauss–Hermite quadrature on the Wilson–Hilferty normal approximation
+ * χ²_ν ≈ ν(1 − 2/(9ν) + z√(2/(9ν)))³, so the result is again a scale mixture (5 components per component).
+ * The identity mixture (no recalibration) and well-estimated mixtures are returned unchanged.
+ */
+export function withScaleUncertainty(mixture: ScaleMixture, effectiveErrors: number): ScaleMixture {
+  if (mixture === IDENTITY_SCALE_MIXTURE || !(effectiveErrors < SCALE_UNCERTAINTY_MAX_ERRORS)) return mixture;
+  const nu = Math.max(SCALE_UNCERTAINTY_MIN_ERRORS, effectiveErrors);
+  const a = 2 / (9 * nu);
+  const k = HERMITE_NODES.length;
+  const weights = new Float64Array(mixture.weights.length * k);
+  const scaleFactors = new Float64Array(mixture.weights.length * k);
+  for (let c = 0; c < mixture.weights.length; c++) {
+    for (let j = 0; j < k; j++) {
+      // For ν >= 3 the cube's base stays above 0.14 at the outermost node.
+      const chiSquareShare = (1 - a + HERMITE_NODES[j]! * Math.sqrt(a)) ** 3;
+      weights[c * k + j] = mixture.weights[c]! * HERMITE_WEIGHTS[j]!;
+      scaleFactors[c * k + j] = mixture.scaleFactors[c]! / Math.sqrt(chiSquareShare);
+    }
+  }
+  return { weights, scaleFactors };
+}
+
