@@ -52,7 +52,7 @@ function seededUniform(seed: number): () => number {
  * drift so that 90 days stay within the sensor's range mostly), the exact 5-min discretisation of the fast
  * layer, Student-t(4) sensor noise, 3 % of readings missing at random and 1–4 h dropouts about every 2 days.
  */
-function syntheticPatient(index: number, days: number): SyntheticPatient {
+export function syntheticPatient(index: number, days: number): SyntheticPatient {
   const uniform = seededUniform(0x5eed + 7919 * index);
   const normal = normalPairs(uniform);
   const around = (median: number, logSd: number): number => median * Math.exp(0.5 * logSd * normal());

@@ -3,9 +3,10 @@
  * (MODEL-NOTES §5.3): what a worker of main/core/twin runs per patient.
  *
  * 1. Hyperparameters: MAP (./hyperparameters.ts's population priors × the robust likelihood of
- *    ./fit-likelihood.ts) on the recent window only (default the last 4 days, about 1,150 readings of
+ *    ./fit-likelihood.ts) on the recent window only (default the last 3 days, about 860 readings of
  *    5-min CGM; `fitStride` can thin it further). The parameters are continuous-time rates that drift
- *    slowly: on Broll a 4-day window scores as the full history does (scripts/bench/refit-quality.ts).
+ *    slowly: on Broll a 3-day window scores within 0.1 % of the full history's CRPS, thinning to every
+ *    second reading costs 0.7 % (scripts/bench/refit-quality.ts).
  *    Nelder–Mead starts from the previous fit when there is one, else from the population medians via a
  *    cold fit of the last day.
  * 2. Filter + smoother over the whole series at full resolution (./fast-layer-smoother.ts).
@@ -57,7 +58,7 @@ export interface PatientRefitOptions {
   readonly priors?: FastLayerPriors;
   /** default [30, 60] */
   readonly horizonsMin?: readonly number[];
-  /** days before the last reading that the hyperparameters are fitted on (default 4) */
+  /** days before the last reading that the hyperparameters are fitted on (default 3) */
   readonly fitWindowDays?: number;
   /** every k-th reading of that window enters the fit (default 1: all) */
   readonly fitStride?: number;
@@ -109,12 +110,13 @@ export interface PatientRefit {
 }
 
 const DEFAULT_HORIZONS_MIN = [30, 60] as const;
-const DEFAULT_FIT_WINDOW_DAYS = 4;
+const DEFAULT_FIT_WINDOW_DAYS = 3;
 const DEFAULT_FIT_STRIDE = 1;
 const DEFAULT_COARSE_WINDOW_DAYS = 1;
 const DEFAULT_BAND_WINDOW_DAYS = 7;
 const DEFAULT_MAX_EVALUATIONS = 150;
 const DEFAULT_SMOOTHED_TAIL = 288;
+const COLD_BAND_THINNING = 4;
 /** Outcomes matched to forecasts within half a 5-min cycle, as ./protocol.ts's default. */
 const TARGET_TOLERANCE_MIN = 2.5;
 /** lower tail probabilities of the central 80 % and 95 % bands */
@@ -331,7 +333,7 @@ export function refitPatientTwin(series: PatientCgmSeries, options: PatientRefit
   for (let i = first; i < n; i++) filteredMomentsAt(scratch, i, windowMoments, FILTERED_STRIDE * (i - first));
   const windowTimeline: ReadingTimeline = { ...timeline, sensorStartMin: timeline.sensorStartMin.subarray(first) };
   const forecasts = horizons.map((horizonMin, h): RefitForecast => {
-    const band = fitScaleMixture(recentStandardisedErrors(readings, first, windowMoments, windowTimeline, systems, horizonMin), options.previousBands?.[h]);
+    const band = fitBand(recentStandardisedErrors(readings, first, windowMoments, windowTimeline, systems, horizonMin), options.previousBands?.[h]);
     const forecast = forecastFromFiltered(windowMoments, n - 1 - first, systems, windowTimeline, lastMin, horizonMin);
     const logScale = Math.sqrt(forecast.logVariance);
     const distribution = new LogNormalScaleMixture(forecast.logMean, logScale, band.weights, band.scaleFactors);
@@ -400,6 +402,15 @@ function recentStandardisedErrors(
     errors.push((readings.logGlucose[target]! - forecast.logMean) / Math.sqrt(forecast.logVariance));
   }
   return Float64Array.from(errors);
+}
+
+/**
+ * EM for the band from the previous refit's band; without one, first from every COLD_BAND_THINNING-th
+ * error (a cold EM takes tens of iterations, each over every error), then on all of them from there.
+ */
+function fitBand(errors: Float64Array, previous: ScaleMixture | undefined): ScaleMixture {
+  const start = previous ?? fitScaleMixture(errors.filter((_, i) => i % COLD_BAND_THINNING === 0));
+  return fitScaleMixture(errors, start);
 }
 
 function dailyMeans(timeMin: Float64Array, track: FastLayerTrack, n: number): PatientRefit['daily'] {
