@@ -18,6 +18,9 @@ import { ImportPanel, PanelScreen, PatientScreen, UnlockScreen } from './pages/s
 const PASSCODE = 'import e2e passcode';
 const PATIENT = 'Ada Importwright';
 const CLARITY = path.resolve('../shared/data/cgm/dexcom-clarity-export.csv');
+const NIGHTSCOUT = path.resolve('../shared/data/cgm/nightscout-entries-oref0-example.json');
+/** The example's sgv entries, counted straight from the file. */
+const NIGHTSCOUT_READINGS = (JSON.parse(fs.readFileSync(NIGHTSCOUT, 'utf8')) as { type?: string; sgv?: number }[]).filter((e) => e.type === 'sgv' && typeof e.sgv === 'number').length;
 const FITBIT_HEART_RATE = path.resolve('../shared/data/fitbit/heartrate_seconds_one-user.csv');
 const FITBIT_WEIGHT_MERGED = path.resolve('../shared/data/fitbit/weightLogInfo_merged_excel-resaved.csv');
 
@@ -99,10 +102,10 @@ describe('importing files on a patient page', () => {
     await expect.poll(() => page.locator('.facts').innerText()).toContain('America/Chicago');
   });
 
-  it('imports the same file again and adds nothing', async () => {
+  it('imports the same file again, chosen with the keyboard, and adds nothing', async () => {
     const imports = new ImportPanel(page);
     await imports.dismissAll();
-    await imports.choose(CLARITY);
+    await imports.chooseWithKeyboard(CLARITY);
     const again = imports.file('dexcom-clarity-export.csv');
     await expect.poll(() => again.getAttribute('data-phase'), { timeout: 30_000 }).toBe('done');
     expect(await again.innerText()).toContain(`0 new readings, ${expected.toLocaleString('en-US')} duplicates skipped`);
@@ -121,6 +124,16 @@ describe('importing files on a patient page', () => {
     await expect.poll(() => merged.getAttribute('data-phase'), { timeout: 60_000 }).toBe('failed');
     expect(await merged.getByRole('alert').innerText()).toMatch(/holds the data of \d+ people.*Nothing was imported/s);
     await new PatientScreen(page).waitForChart(STREAM.heartRate);
+  });
+
+  it('imports a Nightscout export dropped on the drop area (its times carry their zone)', async () => {
+    const imports = new ImportPanel(page);
+    await imports.dismissAll();
+    await imports.drop('nightscout-entries.json', fs.readFileSync(NIGHTSCOUT, 'utf8'));
+    const dropped = imports.file('nightscout-entries.json');
+    await expect.poll(() => dropped.getAttribute('data-phase'), { timeout: 30_000 }).toBe('done');
+    expect(await dropped.innerText()).toContain(`${NIGHTSCOUT_READINGS} new readings, 0 duplicates skipped`);
+    expect(await dropped.innerText()).toMatch(/Read as Nightscout/);
   });
 
   it('refuses a malformed file with a clear error and leaves what is stored unchanged', async () => {
@@ -143,7 +156,7 @@ describe('importing files on a patient page', () => {
     await expect.poll(() => imports.file('notes.txt').getByRole('alert').innerText().catch(() => '')).toMatch(/not a file CareTwin can import/);
 
     const patient = new PatientScreen(page);
-    expect(await patient.chartSection(STREAM.cgm).locator('.stream-summary').innerText()).toContain(expected.toLocaleString('en-US'));
+    expect(await patient.chartSection(STREAM.cgm).locator('.stream-summary').innerText()).toContain((expected + NIGHTSCOUT_READINGS).toLocaleString('en-US'));
   });
 
   it('stored exactly the readings once, kept no spool file, and ran without console errors', async () => {
@@ -152,7 +165,7 @@ describe('importing files on a patient page', () => {
     const store = await CareTwinStore.unlock(dataDir, PASSCODE);
     try {
       expect(store.listPatients()).toHaveLength(1);
-      expect(store.readSeries(patientId, STREAM.cgm).tMs.length).toBe(expected);
+      expect(store.readSeries(patientId, STREAM.cgm).tMs.length).toBe(expected + NIGHTSCOUT_READINGS);
       expect(store.readSeries(patientId, STREAM.heartRate).tMs.length).toBe(17_666);
       expect(store.readSeries(patientId, STREAM.weight).tMs.length).toBe(0);
       expect(store.getPatient(patientId)!.profile.zone).toBe('America/Chicago');

@@ -61,6 +61,27 @@ export class ImportPanel {
   async choose(...files: string[]): Promise<void> {
     await this.page.getByLabel('Files to import').setInputFiles(files);
   }
+  /** Chooses files the keyboard way: focus "Import files…", press Enter, answer the file chooser it opens. */
+  async chooseWithKeyboard(...files: string[]): Promise<void> {
+    const chooser = this.page.waitForEvent('filechooser');
+    await this.page.getByRole('button', { name: 'Import files…' }).focus();
+    await this.page.keyboard.press('Enter');
+    await (await chooser).setFiles(files);
+  }
+  /** Drops a file on the drop area, as a file dragged from the desktop arrives (a DataTransfer holding a File). */
+  async drop(fileName: string, content: string, type = 'application/json'): Promise<void> {
+    const dataTransfer = await this.page.evaluateHandle(
+      ({ fileName, content, type }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([content], fileName, { type }));
+        return dt;
+      },
+      { fileName, content, type },
+    );
+    const zone = this.page.locator('.drop-zone');
+    await zone.dispatchEvent('dragover', { dataTransfer });
+    await zone.dispatchEvent('drop', { dataTransfer });
+  }
   /** The row of the newest import of this file. */
   file(fileName: string): Locator {
     return this.page.getByRole('listitem', { name: `Import of ${fileName}` }).last();
