@@ -67,9 +67,9 @@ describe('import through the IPC router', () => {
   }
 
   /** What the renderer does with a chosen file. */
-  async function importBytes(fileName: string, bytes: Buffer, opts: { zone?: string; chunkBytes?: number } = {}): Promise<ImportStatus[]> {
+  async function importBytes(fileName: string, bytes: Buffer, opts: { zone?: string; chunkBytes?: number; patientId?: string } = {}): Promise<ImportStatus[]> {
     const begun = await call<{ importId: string; chunkBytes: number }>('import.begin', {
-      patientId,
+      patientId: opts.patientId ?? patientId,
       fileName,
       size: bytes.length,
       ...(opts.zone ? { zone: opts.zone } : {}),
@@ -131,6 +131,14 @@ describe('import through the IPC router', () => {
     expect(services.store().readSeries(patientId, STREAM.heartRate).tMs.length).toBe(17_666);
     const id = services.store().getPatient(patientId)!.profile.identifiers.find((i) => i.system === FITBIT_USER_SYSTEM)!;
     expect(services.store().findPatientByIdentifier(FITBIT_USER_SYSTEM, id.value)).toBe(patientId);
+
+    // The same account's export dropped on someone else is refused: it belongs to the first patient now.
+    const otherPatient = services.store().createPatient({ name: 'Other Patient', conditions: [], identifiers: [] });
+    const before = storeDigest(services.store());
+    const wrong = last(await importBytes('heartrate_seconds_one-user.csv', fs.readFileSync(data('fitbit/heartrate_seconds_one-user.csv')), { zone: 'America/Chicago', patientId: otherPatient }));
+    expect(wrong).toMatchObject({ phase: 'failed', error: { code: 'VALIDATION' } });
+    expect(wrong.error!.message).toMatch(/belongs to another patient/);
+    expect(storeDigest(services.store())).toBe(before);
   });
 
   it('refuses a merged export of many people, and a file of another stored patient, storing nothing', async () => {
