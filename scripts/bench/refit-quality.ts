@@ -2,10 +2,10 @@
  * Do the panel refit's shortcuts (shared/model/glucose/patient-refit.ts: MAP on a recent window with a
  * capped budget; bands from the last 7 days' errors only) forecast as well as the full MAP
  * (../../shared/model/glucose/hyperparameters.ts) with bands from all past errors? All three run
- * twin-forecaster's protocol on the same subjects (daily refits on earlier readings only, two-component
- * scale-mixture bands warm-started from the previous block) and differ only in those two steps; the
- * 30/60-min scores are returned side by side. The first is what `caretwin twin evaluate` scored when this
- * was written (8.356 / 14.244 CRPS on Broll); the CLI's own band logic may move on independently.
+ * twin-forecaster's protocol on the same subjects (daily refits on earlier readings only; its bands: the
+ * scale mixture warm-started from the previous block, with its estimation uncertainty; its TwinForecast)
+ * and differ only in those two steps, so the first is `caretwin twin evaluate`'s twin (the bench prints
+ * both to show it). The 30/60-min scores are returned side by side.
  */
 import {
   buildReadingTimeline,
@@ -22,8 +22,8 @@ import {
 import { fitFastLayer } from '../../shared/model/glucose/hyperparameters.js';
 import { fitRecentWindow, type PatientRefitOptions } from '../../shared/model/glucose/patient-refit.js';
 import { DEFAULT_PROTOCOL, lowerBound, nearestReading, refitBlocks } from '../../shared/model/glucose/protocol.js';
-import { fitScaleMixture, type ScaleMixture } from '../../shared/model/glucose/recalibration.js';
-import { LogNormalScaleMixture } from '../../shared/model/scoring/distributions.js';
+import { fitScaleMixture, type ScaleMixture, withScaleUncertainty } from '../../shared/model/glucose/recalibration.js';
+import { TwinForecast } from '../../shared/model/glucose/twin-forecaster.js';
 import { HorizonScoreAccumulator, type HorizonScores } from '../../shared/model/scoring/forecast-scores.js';
 
 export interface QualitySubject {
@@ -78,8 +78,11 @@ function scoreWith(subjects: readonly QualitySubject[], fitter: Fitter, bandRule
       parameters = fit.parameters;
       const systems = new StepSystems(parameters, timeline);
       filterFastLayer(readings, timeline, systems, block.endIndex, filtered);
+      const fitted: ScaleMixture[] = [];
       const bands = horizons.map((horizonMin, h) => {
         const errors: number[] = [];
+        let coveredMin = 0;
+        let previousOriginMin = Number.NaN;
         const windowStart = lowerBound(readings.timeMin, block.startMin - bandRule.windowDays * MINUTES_PER_DAY);
         for (let i = windowStart; i < n; i++) {
           const originMin = readings.timeMin[i]!;
@@ -88,18 +91,20 @@ function scoreWith(subjects: readonly QualitySubject[], fitter: Fitter, bandRule
           if (target < 0 || readings.timeMin[target]! >= block.startMin) continue;
           const f = forecastFromFiltered(filtered, i, systems, timeline, originMin, horizonMin);
           errors.push((readings.logGlucose[target]! - f.logMean) / Math.sqrt(f.logVariance));
+          coveredMin += Number.isNaN(previousOriginMin) ? horizonMin : Math.min(horizonMin, originMin - previousOriginMin);
+          previousOriginMin = originMin;
         }
-        return fitScaleMixture(errors, previousBands[h]);
+        const effectiveErrors = coveredMin / horizonMin;
+        fitted[h] = fitScaleMixture(errors, previousBands[h], effectiveErrors);
+        return withScaleUncertainty(fitted[h], effectiveErrors);
       });
-      previousBands = bands;
+      previousBands = fitted;
       for (let i = block.firstIndex; i < block.endIndex; i++) {
         const originMin = readings.timeMin[i]!;
         horizons.forEach((horizonMin, h) => {
           const target = nearestReading(subject.timeMin, originMin + horizonMin, tolerance);
           if (target < 0) return;
-          const f = forecastFromFiltered(filtered, i, systems, timeline, originMin, horizonMin);
-          const band = bands[h]!;
-          accumulators[h]!.add(new LogNormalScaleMixture(f.logMean, Math.sqrt(f.logVariance), band.weights, band.scaleFactors), subject.glucoseMgDl[target]!);
+          accumulators[h]!.add(new TwinForecast(forecastFromFiltered(filtered, i, systems, timeline, originMin, horizonMin), bands[h]!), subject.glucoseMgDl[target]!);
         });
       }
     }

@@ -185,7 +185,7 @@ export async function benchRefit(patients = 1000, days = 90): Promise<RefitBench
           id: String(k),
           series: p.series,
           previous: coldFits[k]!.parameters,
-          previousBands: coldFits[k]!.forecasts.map((f) => f.band),
+          previousBands: coldFits[k]!.forecasts.map((f) => f.fittedBand),
         })),
       ),
     );

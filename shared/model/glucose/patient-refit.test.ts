@@ -178,7 +178,7 @@ describe('refitPatientTwin', () => {
 
   it('warm-started from the previous fit, needs fewer evaluations and lands nearby', () => {
     const cold = refitPatientTwin(series);
-    const warm = refitPatientTwin(series, { previous: cold.parameters, previousBands: cold.forecasts.map((f) => f.band) });
+    const warm = refitPatientTwin(series, { previous: cold.parameters, previousBands: cold.forecasts.map((f) => f.fittedBand) });
     expect(warm.warmStart).toBe('previous');
     expect(warm.fitEvaluations).toBeLessThan(cold.fitEvaluations);
     expect(Math.abs(Math.log(warm.parameters.deviationTimeConstantMin / cold.parameters.deviationTimeConstantMin))).toBeLessThan(0.3);

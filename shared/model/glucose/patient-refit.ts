@@ -10,14 +10,15 @@
  *    Nelder–Mead starts from the previous fit when there is one, else from the population medians via a
  *    cold fit of the last day.
  * 2. Filter + smoother over the whole series at full resolution (./fast-layer-smoother.ts).
- * 3. The forecasts the product shows: from the last reading, per horizon, the median and 80 %/95 % bands,
- *    recalibrated (./recalibration.ts) on the standardised errors of the last 7 days' own forecasts (on
- *    Broll, thinning those errors to every third origin cost 0.7 % in CRPS; a 7-day window, 0.1 %).
+ * 3. The forecasts the product shows: from the last reading, per horizon, the mean, median and 80 %/95 %
+ *    bands as ./twin-forecaster.ts makes them (the recalibrated mixture of ./recalibration.ts with its
+ *    estimation uncertainty), fitted on the errors of the last 7 days' own forecasts only (on Broll a
+ *    7-day window costs about 0.1 % in CRPS against all past errors; thinning them to every third origin
+ *    cost 0.7 %).
  *
  * Plain data in, plain data out (typed arrays and numbers), so it crosses a worker boundary unchanged.
  */
 import { minimiseNelderMead } from '../mle.js';
-import { LogNormalScaleMixture } from '../scoring/distributions.js';
 import {
   createFastLayerTrack,
   type FastLayerTrack,
@@ -41,7 +42,8 @@ import {
 import { robustFastLayerLogLikelihood } from './fit-likelihood.js';
 import { type FastLayerPriors, POPULATION_PRIORS } from './hyperparameters.js';
 import { lowerBound, nearestReading } from './protocol.js';
-import { fitScaleMixture, type ScaleMixture } from './recalibration.js';
+import { fitScaleMixture, type ScaleMixture, withScaleUncertainty } from './recalibration.js';
+import { TwinForecast } from './twin-forecaster.js';
 
 /** One patient's CGM series, as it crosses to a worker. */
 export interface PatientCgmSeries {
@@ -79,15 +81,21 @@ export interface PatientRefitOptions {
 
 export interface RefitForecast {
   readonly horizonMin: number;
+  /** the model's own mean exp(m + v/2): the point forecast, as ./twin-forecaster.ts's TwinForecast */
+  readonly meanMgDl: number;
   readonly medianMgDl: number;
   readonly lower80MgDl: number;
   readonly upper80MgDl: number;
   readonly lower95MgDl: number;
   readonly upper95MgDl: number;
-  /** the log-normal scale mixture behind those numbers */
+  /** the log-normal scale mixture behind those numbers: the fitted band with its estimation uncertainty */
   readonly logLocation: number;
   readonly logScale: number;
   readonly band: ScaleMixture;
+  /** the mixture as fitted (the next refit's warm start: PatientRefitOptions.previousBands) */
+  readonly fittedBand: ScaleMixture;
+  /** independent past errors it rests on (time covered / horizon) */
+  readonly effectiveErrors: number;
 }
 
 export interface PatientRefit {
@@ -333,20 +341,25 @@ export function refitPatientTwin(series: PatientCgmSeries, options: PatientRefit
   for (let i = first; i < n; i++) filteredMomentsAt(scratch, i, windowMoments, FILTERED_STRIDE * (i - first));
   const windowTimeline: ReadingTimeline = { ...timeline, sensorStartMin: timeline.sensorStartMin.subarray(first) };
   const forecasts = horizons.map((horizonMin, h): RefitForecast => {
-    const band = fitBand(recentStandardisedErrors(readings, first, windowMoments, windowTimeline, systems, horizonMin), options.previousBands?.[h]);
+    const past = recentStandardisedErrors(readings, first, windowMoments, windowTimeline, systems, horizonMin);
+    const effectiveErrors = past.coveredMin / horizonMin;
+    const fittedBand = fitBand(past.errors, effectiveErrors, options.previousBands?.[h]);
+    const band = withScaleUncertainty(fittedBand, effectiveErrors);
     const forecast = forecastFromFiltered(windowMoments, n - 1 - first, systems, windowTimeline, lastMin, horizonMin);
-    const logScale = Math.sqrt(forecast.logVariance);
-    const distribution = new LogNormalScaleMixture(forecast.logMean, logScale, band.weights, band.scaleFactors);
+    const distribution = new TwinForecast(forecast, band);
     return {
       horizonMin,
+      meanMgDl: distribution.squaredErrorPoint,
       medianMgDl: distribution.quantile(0.5),
       lower80MgDl: distribution.quantile(Q80),
       upper80MgDl: distribution.quantile(1 - Q80),
       lower95MgDl: distribution.quantile(Q95),
       upper95MgDl: distribution.quantile(1 - Q95),
       logLocation: forecast.logMean,
-      logScale,
+      logScale: distribution.logScale,
       band,
+      fittedBand,
+      effectiveErrors,
     };
   });
 
@@ -380,7 +393,9 @@ export function refitPatientTwin(series: PatientCgmSeries, options: PatientRefit
 
 /**
  * (ln y − m)/√v of the forecasts from the window's readings whose outcome at `horizonMin` was read
- * (uncensored): what ./recalibration.ts fits the band on. `moments` and `timeline` start at `first`.
+ * (uncensored): what ./recalibration.ts fits the band on; and the time those origins cover, each counting
+ * for at most one horizon until the next (./twin-forecaster.ts: covered time / horizon is the number of
+ * independent errors).
  */
 function recentStandardisedErrors(
   readings: GlucoseReadings,
@@ -389,10 +404,12 @@ function recentStandardisedErrors(
   timeline: ReadingTimeline,
   systems: StepSystems,
   horizonMin: number,
-): Float64Array {
+): { errors: Float64Array; coveredMin: number } {
   const times = readings.timeMin;
   const n = times.length;
   const errors: number[] = [];
+  let coveredMin = 0;
+  let previousOriginMin = Number.NaN;
   for (let i = first; i < n; i++) {
     const originMin = times[i]!;
     if (originMin + horizonMin - TARGET_TOLERANCE_MIN > times[n - 1]!) break;
@@ -400,17 +417,19 @@ function recentStandardisedErrors(
     if (target < 0 || readings.censoring[target] !== Censoring.None) continue;
     const forecast = forecastFromFiltered(moments, i - first, systems, timeline, originMin, horizonMin);
     errors.push((readings.logGlucose[target]! - forecast.logMean) / Math.sqrt(forecast.logVariance));
+    coveredMin += Number.isNaN(previousOriginMin) ? horizonMin : Math.min(horizonMin, originMin - previousOriginMin);
+    previousOriginMin = originMin;
   }
-  return Float64Array.from(errors);
+  return { errors: Float64Array.from(errors), coveredMin };
 }
 
 /**
  * EM for the band from the previous refit's band; without one, first from every COLD_BAND_THINNING-th
  * error (a cold EM takes tens of iterations, each over every error), then on all of them from there.
  */
-function fitBand(errors: Float64Array, previous: ScaleMixture | undefined): ScaleMixture {
-  const start = previous ?? fitScaleMixture(errors.filter((_, i) => i % COLD_BAND_THINNING === 0));
-  return fitScaleMixture(errors, start);
+function fitBand(errors: Float64Array, effectiveErrors: number, previous: ScaleMixture | undefined): ScaleMixture {
+  const start = previous ?? fitScaleMixture(errors.filter((_, i) => i % COLD_BAND_THINNING === 0), undefined, effectiveErrors);
+  return fitScaleMixture(errors, start, effectiveErrors);
 }
 
 function dailyMeans(timeMin: Float64Array, track: FastLayerTrack, n: number): PatientRefit['daily'] {
