@@ -191,6 +191,17 @@ describe('refitPatientTwin', () => {
     expect(summary.lastSmoothedLogGlucose).toBe(refit.smoothedTail.logMean[287]);
   });
 
+  it('refits a series of one or a few readings from the priors, with finite bands', () => {
+    for (const count of [1, 12]) {
+      const refit = refitPatientTwin({ timeMin: times.subarray(0, count), glucoseMgDl: series.glucoseMgDl.subarray(0, count) });
+      expect(refit.readingCount).toBe(count);
+      for (const f of refit.forecasts) {
+        expect(Number.isFinite(f.lower95MgDl) && Number.isFinite(f.upper95MgDl)).toBe(true);
+        expect(f.lower95MgDl).toBeLessThan(f.upper95MgDl);
+      }
+    }
+  });
+
   it('refuses bad series with a reason and no values', () => {
     const unsorted = { timeMin: Float64Array.of(0, 10, 5), glucoseMgDl: Float64Array.of(100, 110, 120) };
     expect(() => validatePatientSeries(unsorted)).toThrow('reading 2: times are not in order');
