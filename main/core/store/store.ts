@@ -991,6 +991,37 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     return ConditionListSchema.parse(JSON.parse(text(open(key, row[1], binding))));
   }
 
+  /**
+   * Stores one derived record of a patient (alerts, RPM program log: `kind` starts with "derived."), a JSON value
+   * sealed under the patient's `derived` data key. False, storing nothing, when the patient's consent does not
+   * permit derived data now; revoking that class destroys these records with the rest of it.
+   */
+  putDerivedRecord(patientId: string, kind: string, value: unknown): boolean {
+    this.requireOpen();
+    this.requirePatient(patientId);
+    checkDerivedKind(kind);
+    const json = JSON.stringify(value);
+    if (json === undefined) throw validation('A derived record must be a JSON value.');
+    if (!this.classInUse(patientId, 'derived')) return false;
+    this.inWriteTransaction(() => {
+      const key = this.keyring.dataKeyFor(patientId, 'derived', true);
+      this.stmts.upsertRecord.run(patientId, kind, key.keyId, seal(key, utf8(json), recordBinding(patientId, kind)));
+    });
+    return true;
+  }
+
+  /** A derived record stored by `putDerivedRecord`, or undefined (none, or derived data not permitted now). */
+  getDerivedRecord<T = unknown>(patientId: string, kind: string): T | undefined {
+    this.requireOpen();
+    checkDerivedKind(kind);
+    if (!this.knowsPatient(patientId) || !this.classInUse(patientId, 'derived')) return undefined;
+    const row = this.stmts.record.get(patientId, kind) as [number, Uint8Array] | undefined;
+    if (row === undefined) return undefined;
+    const binding = recordBinding(patientId, kind);
+    const key = this.keyring.dataKeyById(row[0], patientId, 'derived', binding);
+    return JSON.parse(text(open(key, row[1], binding))) as T;
+  }
+
   putMeta(key: string, value: unknown): void {
     this.requireOpen();
     checkMetaKey(key);
@@ -1497,6 +1528,12 @@ function patientNotFound(): AppError {
 
 function metaBinding(key: string): string {
   return `meta|${key}`;
+}
+
+function checkDerivedKind(kind: string): void {
+  if (typeof kind !== 'string' || !/^derived\.[a-z0-9.-]{1,60}$/.test(kind)) {
+    throw validation('A derived record kind is "derived." and 1 to 60 lower-case letters, digits, dots or dashes.');
+  }
 }
 
 function checkMetaKey(key: string): void {
