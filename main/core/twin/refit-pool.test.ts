@@ -138,6 +138,18 @@ describe('TwinRefitPool', () => {
       aborted.abort();
       await expect(pool.refitPanel([{ id: 'x', series: patientSeries(1, 1) }], { signal: aborted.signal })).rejects.toBeInstanceOf(RefitCancelledError);
 
+      // A run cancelled while it waits for another rejects at once; the other completes.
+      const fresh = (from: number): PanelPatient[] => Array.from({ length: 4 }, (_, k) => ({ id: `q${from + k}`, series: patientSeries(from + k, 20) }));
+      const first = pool.refitPanel(fresh(0));
+      const waiting = new AbortController();
+      const second = pool.refitPanel(fresh(4), { signal: waiting.signal });
+      let firstDone = false;
+      void first.then(() => (firstDone = true));
+      waiting.abort();
+      await expect(second).rejects.toBeInstanceOf(RefitCancelledError);
+      expect(firstDone).toBe(false);
+      expect((await first).length).toBe(4);
+
       const again = await pool.refitPanel([{ id: 'after', series: patientSeries(3, 2) }]);
       expect(again[0]!.refit.readingCount).toBeGreaterThan(0);
     } finally {

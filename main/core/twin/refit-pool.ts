@@ -4,7 +4,7 @@
  * returns plain data. Progress is reported per patient; an AbortSignal cancels (the workers are
  * terminated mid-patient, the run rejects with RefitCancelledError); a worker that dies rejects the run
  * with RefitWorkerError instead of leaving it pending. The pool is reusable after either: workers are
- * started again on the next run. Runs queue one after the other.
+ * started again on the next run. Runs queue one after the other; one cancelled while queued rejects at once.
  *
  * Inputs are validated before any work starts. Their typed arrays are transferred to the workers by
  * default (the caller's arrays are then detached: zero copies), copied with `transfer: false`, and
@@ -161,9 +161,20 @@ export class TwinRefitPool {
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    const run = this.queue.then(() => this.execute(series.length, prepared, options));
+    const signal = options.signal;
+    let onAbortWhileQueued = (): void => undefined;
+    const run = this.queue.then(() => {
+      signal?.removeEventListener('abort', onAbortWhileQueued);
+      return this.execute(series.length, prepared, options);
+    });
     this.queue = run.catch(() => undefined);
-    return run;
+    if (signal === undefined) return run;
+    // Cancelled while waiting for an earlier run: reject at once (execute will then start no work).
+    return new Promise<unknown[]>((resolve, reject) => {
+      onAbortWhileQueued = (): void => reject(new RefitCancelledError(0, series.length));
+      signal.addEventListener('abort', onAbortWhileQueued, { once: true });
+      run.then(resolve, reject);
+    });
   }
 
   private execute(total: number, prepared: (index: number) => PreparedTask, options: PanelRunOptions): Promise<unknown[]> {
