@@ -41,31 +41,25 @@ export function framesOfSeries(
     max: new Float64Array(size).fill(Number.NaN),
   };
   for (let b = 0; b < size; b++) out.startMs[b] = bins.startOf(first + b);
+  // One pass; the series is in order, so the bin changes only when a time reaches the current bin's end.
   let bin = -1;
+  let binEndMs = -Infinity;
   let count = 0;
   let sum = 0;
   let compensation = 0;
   let min = Infinity;
   let max = -Infinity;
-  const flush = (): void => {
-    if (count === 0) return;
-    out.count[bin] = count;
-    out.mean[bin] = sum / count;
-    out.min[bin] = min;
-    out.max[bin] = max;
-  };
   let previousMs = -Infinity;
-  // The series is in order: the bin changes only when a time reaches the current bin's end.
-  let binEndMs = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const t = tMs[i]!;
-    const v = values[i]!;
-    if (!(t >= previousMs) || !Number.isFinite(v)) {
-      throw new RangeError('the series is not in time order or holds a value that is not a number');
-    }
-    previousMs = t;
+  for (let i = 0; i <= n; i++) {
+    const t = i < n ? tMs[i]! : Infinity;
     if (t >= binEndMs) {
-      flush();
+      if (count > 0) {
+        out.count[bin] = count;
+        out.mean[bin] = sum / count;
+        out.min[bin] = min;
+        out.max[bin] = max;
+      }
+      if (i === n) break;
       bin = bins.indexOf(t) - first;
       binEndMs = bin + 1 < size ? out.startMs[bin + 1]! : Infinity;
       count = 0;
@@ -74,6 +68,11 @@ export function framesOfSeries(
       min = Infinity;
       max = -Infinity;
     }
+    const v = values[i]!;
+    if (!(t >= previousMs) || !Number.isFinite(v)) {
+      throw new RangeError('the series is not in time order or holds a value that is not a number');
+    }
+    previousMs = t;
     count += 1;
     const y = v - compensation;
     const s = sum + y;
@@ -82,7 +81,6 @@ export function framesOfSeries(
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  flush();
   return out;
 }
 
