@@ -47,15 +47,16 @@ describe('caretwin consent / retention / audit / export', () => {
     expect(bundle.entry.filter((e) => e.resource.resourceType === 'Consent')).toHaveLength(6);
 
     const list = JSON.parse((await cli(['audit', 'list', '--json', '--data-dir', dataDir])).out) as { seq: number; action: string }[];
-    expect(list.map((e) => e.action)).toEqual(['export', 'consent.revoke', 'retention.shred', 'export']);
-    expect(await cli(['audit', 'verify', '--data-dir', dataDir])).toMatchObject({ code: 0, out: 'The audit log is intact: 4 entries.' });
+    // The first entry is the demo command's unlock (it goes through the app's session service).
+    expect(list.map((e) => e.action)).toEqual(['account.unlock', 'export', 'consent.revoke', 'retention.shred', 'export']);
+    expect(await cli(['audit', 'verify', '--data-dir', dataDir])).toMatchObject({ code: 0, out: 'The audit log is intact: 5 entries.' });
 
     const db = new Database(path.join(dataDir, 'caretwin.db'));
-    db.exec("DROP TRIGGER audit_log_append_only_update; UPDATE audit_log SET actor = 'someone-else' WHERE seq = 2;");
+    db.exec("DROP TRIGGER audit_log_append_only_update; UPDATE audit_log SET actor = 'someone-else' WHERE seq = 3;");
     db.close();
     const broken = await cli(['audit', 'verify', '--data-dir', dataDir]);
     expect(broken.code).toBe(1);
-    expect(broken.err).toEqual(['caretwin audit: broken at entry 2: entry 2 was changed after it was written.']);
+    expect(broken.err).toEqual(['caretwin audit: broken at entry 3: entry 3 was changed after it was written.']);
   });
 
   it('consent set with a retention period, import from an exported FHIR Consent, and a sweep with nothing due', async () => {
@@ -75,5 +76,60 @@ describe('caretwin consent / retention / audit / export', () => {
     expect(imported.code).toBe(0);
     expect(imported.out.split('\n')).toHaveLength(6);
     expect((await cli(['retention', 'sweep', '--data-dir', dataDir])).out).toBe('Nothing has passed its retention period.');
+  });
+});
+
+describe('caretwin users', () => {
+  let root: string;
+  let dataDir: string;
+  beforeEach(async () => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'caretwin-cli-users-'));
+    dataDir = path.join(root, 'store');
+    expect((await cli(['demo', '--patients', '2', '--days', '2', '--data-dir', dataDir])).code).toBe(0);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  async function as(account: string, passcode: string, args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(args, { env: { CARETWIN_PASSCODE: passcode, CARETWIN_ACCOUNT: account }, stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    return { code, out: out.join('\n'), err };
+  }
+
+  it('adds, lists, disables and removes accounts; a patient account sees only its own consent and no audit log', async () => {
+    const patients = JSON.parse((await cli(['patients', '--json', '--data-dir', dataDir])).out) as { id: string }[];
+    const [mine, other] = [patients[0]!.id, patients[1]!.id];
+    const addPatient = await runCli(['users', 'add', '--role', 'patient', '--patient', mine, '--data-dir', dataDir], {
+      env: { ...env, CARETWIN_NEW_PASSCODE: 'patient own passcode' },
+      stdout: () => undefined,
+      stderr: () => undefined,
+    });
+    expect(addPatient).toBe(0);
+    const listed = JSON.parse((await cli(['users', 'list', '--json', '--data-dir', dataDir])).out) as { id: string; role: string }[];
+    expect(listed.map((a) => a.role)).toEqual(['admin', 'patient']);
+    const patientAccount = listed[1]!.id;
+
+    const own = await as(patientAccount, 'patient own passcode', ['consent', 'show', '--patient', mine, '--data-dir', dataDir]);
+    expect(own.code).toBe(0);
+    const others = await as(patientAccount, 'patient own passcode', ['consent', 'show', '--patient', other, '--data-dir', dataDir]);
+    expect(others).toMatchObject({ code: 1, err: [expect.stringMatching(/only its own record/)] });
+    expect((await as(patientAccount, 'patient own passcode', ['audit', 'list', '--data-dir', dataDir])).code).toBe(1);
+    expect((await as(patientAccount, 'patient own passcode', ['users', 'list', '--data-dir', dataDir])).code).toBe(1);
+    expect((await as(patientAccount, 'wrong passcode!', ['consent', 'show', '--patient', mine, '--data-dir', dataDir])).err[0]).toMatch(
+      /account or the passcode is not right/,
+    );
+
+    expect((await cli(['users', 'disable', '--account', patientAccount, '--data-dir', dataDir])).code).toBe(0);
+    expect((await as(patientAccount, 'patient own passcode', ['consent', 'show', '--patient', mine, '--data-dir', dataDir])).err[0]).toMatch(/disabled/);
+    expect((await cli(['users', 'remove', '--account', patientAccount, '--data-dir', dataDir])).out).toMatch(/key slot is destroyed/);
+    const audit = JSON.parse((await cli(['audit', 'list', '--json', '--data-dir', dataDir])).out) as { action: string; outcome: string; actor: string }[];
+    expect(audit.map((e) => `${e.action}:${e.outcome}`)).toEqual([
+      'account.unlock:ok',
+      'account.add:ok',
+      'phi.denied:denied',
+      'account.disable:ok',
+      'account.remove:ok',
+    ]);
+    expect(audit[2]!.actor).toBe(patientAccount);
   });
 });

@@ -36,8 +36,11 @@ Commands:
                                check the hash chain (names the first broken entry) or list the entries
   export --patient ID --out FILE
                                the patient's data their consent permits as a FHIR Bundle (audited)
+  users add --role admin|clinician|nurse|patient [--patient ID] | list [--json] | disable|enable|remove --account ID
+                               accounts with their own passcode (CARETWIN_NEW_PASSCODE, or asked) and key slot
 
-Every command takes --data-dir DIR (default: ${'<OS app-data>/CareTwin'}).`;
+Every command takes --data-dir DIR (default: ${'<OS app-data>/CareTwin'}). Commands unlock with CARETWIN_PASSCODE
+(or ask); consent, retention, audit, export and users act as CARETWIN_ACCOUNT when it is set, else as the owner.`;
 
 export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...rest] = argv;

@@ -8,11 +8,14 @@ import type { PanelRow, PatientDetail, SeriesResult, SessionStatus, StoreEvent }
 import { AppError } from '../../shared/ipc/errors.js';
 import { utcDay } from '../../shared/domain/sample.js';
 import { STREAMS, streamDef } from '../../shared/domain/streams.js';
-import { CareTwinStore, type KdfParams } from './store/store.js';
+import { CareTwinStore, OWNER_ACCOUNT, type AccountInfo, type KdfParams } from './store/store.js';
 import { DEMO_DEFAULTS, generateDemoPanel, type DemoReport } from './demo/panel.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
-import { requireClassAccess, requirePanelAccess, requirePatientAccess, STORE_OWNER, visibleClasses, type Caller } from './consent/access.js';
+import { callerForAccount, requireClassAccess, requirePanelAccess, requirePatientAccess, STORE_OWNER, visibleClasses, type Caller } from './consent/access.js';
 import { createConsentService, RETENTION_SWEEP_INTERVAL_MS, type ConsentService } from './consent/consent-service.js';
+
+/** Lock after 15 minutes without a request, unless the host says otherwise. */
+export const DEFAULT_AUTO_LOCK_MS = 15 * 60 * 1000;
 
 export interface CallerContext {
   readonly host: 'electron' | 'web';
@@ -28,6 +31,8 @@ export interface ServicesOptions {
   /** Key-derivation parameters for a store created here (tests use cheap ones). */
   readonly kdf?: Partial<KdfParams>;
   readonly nowMs?: () => number;
+  /** Lock after this long without a request (default 15 minutes; 0: never). */
+  readonly autoLockMs?: number;
   /** Largest file the app imports (tests use small ones); see import-service.ts. */
   readonly importMaxBytes?: number;
 }
@@ -41,12 +46,20 @@ export interface DemoOptions {
 
 export interface SessionService {
   isUnlocked(ctx?: CallerContext): boolean;
-  status(): SessionStatus;
+  status(ctx?: CallerContext): SessionStatus;
   setup(passcode: string): Promise<SessionStatus>;
-  unlock(passcode: string): Promise<SessionStatus>;
+  /**
+   * Without an account: the store's passcode (the owner, an admin), for every connection, as before accounts.
+   * With one: that account signs in on this connection only (opening the store if it is locked).
+   */
+  unlock(passcode: string, account?: string, ctx?: CallerContext): Promise<SessionStatus>;
   lock(): SessionStatus;
-  /** Who is acting through this connection: role, purpose and, for a patient, their record. */
+  /** Who is acting through this connection: role, purpose and, for a patient, their record. LOCKED if nobody. */
   caller(ctx?: CallerContext): Caller;
+  /** Activity on a connection: postpones the auto-lock. */
+  touch(): void;
+  /** Locks when nothing happened for the auto-lock period; true if it locked. Runs on a timer too. */
+  lockIfIdle(): boolean;
 }
 
 export interface CareTwinServices {
@@ -73,6 +86,12 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
   // One unlock or setup at a time: a second click while Argon2id runs must not open the file twice.
   let pending: Promise<SessionStatus> | undefined;
   let sweepTimer: ReturnType<typeof setInterval> | undefined;
+  // Accounts signed in per connection; the owner's passcode (no account) opens the store for every connection.
+  const signedIn = new Map<string, Caller>();
+  let ownerSession = false;
+  const autoLockMs = options.autoLockMs ?? DEFAULT_AUTO_LOCK_MS;
+  let lastActivityMs = nowMs();
+  let idleTimer: ReturnType<typeof setInterval> | undefined;
 
   // Fail early, before any UI, when the directory is unusable (not a store, newer schema, damaged).
   CareTwinStore.inspect(options.dataDir);
@@ -94,14 +113,18 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     ...(options.importMaxBytes !== undefined ? { maxBytes: options.importMaxBytes } : {}),
   });
 
-  function status(): SessionStatus {
-    const state = store ? 'unlocked' : CareTwinStore.inspect(options.dataDir).state === 'absent' ? 'uninitialised' : 'locked';
+  function status(ctx?: CallerContext): SessionStatus {
+    // Open for another connection's account is still locked for this one.
+    const open = store !== undefined && session.isUnlocked(ctx);
+    const state = open ? 'unlocked' : store || CareTwinStore.inspect(options.dataDir).state !== 'absent' ? 'locked' : 'uninitialised';
+    const caller = open ? session.caller(ctx) : undefined;
     return {
       state,
-      demo: store ? store.isDemoOnly() : false,
-      patientCount: store ? store.patientCount() : null,
+      demo: open ? store!.isDemoOnly() : false,
+      patientCount: open && caller?.role !== 'patient' ? store!.patientCount() : null,
       dataDir: options.dataDir,
       host: options.host,
+      account: caller === undefined ? null : { id: caller.actor, role: caller.role, patientId: caller.ownPatientId ?? null },
     };
   }
 
@@ -121,8 +144,29 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     sweepTimer = undefined;
   }
 
-  async function afterOpen(opened: CareTwinStore): Promise<SessionStatus> {
+  function signIn(account: AccountInfo, ctx: CallerContext | undefined): void {
+    if (account.id === OWNER_ACCOUNT && ctx === undefined) ownerSession = true;
+    else if (ctx !== undefined) signedIn.set(ctx.connectionId, callerForAccount(account));
+    else throw new AppError('VALIDATION', 'An account signs in on a connection.');
+    requireStore().audit({
+      actor: { actor: account.id, role: account.role },
+      action: 'account.unlock',
+      patientId: account.patientId,
+      details: { host: options.host },
+    });
+  }
+
+  function startIdleTimer(): void {
+    if (idleTimer !== undefined || autoLockMs <= 0) return;
+    idleTimer = setInterval(() => session.lockIfIdle(), Math.min(autoLockMs, 30_000));
+    idleTimer.unref();
+  }
+
+  async function afterOpen(opened: CareTwinStore, ctx?: CallerContext): Promise<SessionStatus> {
     store = opened;
+    lastActivityMs = nowMs();
+    signIn(opened.account, opened.account.id === OWNER_ACCOUNT ? undefined : ctx);
+    startIdleTimer();
     // Retention: at start-up, then daily while the store stays open.
     runSweep();
     stopSweeps();
@@ -133,7 +177,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       emit('patients-changed');
     }
     emit('unlocked');
-    return status();
+    return status(ctx);
   }
 
   function exclusive(run: () => Promise<SessionStatus>): Promise<SessionStatus> {
@@ -145,7 +189,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
   }
 
   const session: SessionService = {
-    isUnlocked: () => store !== undefined,
+    isUnlocked: (ctx) => store !== undefined && (ownerSession || (ctx !== undefined && signedIn.has(ctx.connectionId))),
     status,
     setup: (passcode) =>
       exclusive(async () => {
@@ -154,17 +198,40 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
         }
         return afterOpen(await CareTwinStore.create(options.dataDir, passcode, { kdf: options.kdf, nowMs }));
       }),
-    unlock: (passcode) =>
+    unlock: (passcode, account, ctx) =>
       exclusive(async () => {
-        if (store) return status();
+        if (store) {
+          if (account === undefined) return status();
+          // Another person signing in on the running app: their passcode must open their slot to this store's key.
+          signIn(await store.verifyAccount(account, passcode), ctx);
+          return status(ctx);
+        }
         if (CareTwinStore.inspect(options.dataDir).state === 'absent') {
           throw new AppError('NOT_FOUND', 'There is no CareTwin store here yet. Create one first.');
         }
-        return afterOpen(await CareTwinStore.unlock(options.dataDir, passcode, { nowMs }));
+        const opened = await CareTwinStore.unlock(options.dataDir, passcode, account === undefined ? { nowMs } : { nowMs, account });
+        return afterOpen(opened, ctx);
       }),
-    caller: () => STORE_OWNER,
+    caller: (ctx) => {
+      const bound = ctx === undefined ? undefined : signedIn.get(ctx.connectionId);
+      if (bound !== undefined) return bound;
+      if (store !== undefined && ownerSession) return STORE_OWNER;
+      throw new AppError('LOCKED', 'Sign in to CareTwin with your account and passcode.');
+    },
+    touch: () => {
+      lastActivityMs = nowMs();
+    },
+    lockIfIdle: () => {
+      if (store === undefined || autoLockMs <= 0 || nowMs() - lastActivityMs < autoLockMs) return false;
+      session.lock();
+      return true;
+    },
     lock: () => {
       stopSweeps();
+      signedIn.clear();
+      ownerSession = false;
+      if (idleTimer !== undefined) clearInterval(idleTimer);
+      idleTimer = undefined;
       if (store) {
         // Uploads end now; a running import stops at its next step (it finds the store closed) and stores nothing.
         void imports.abandonAll();
@@ -261,6 +328,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
 
     async close() {
       stopSweeps();
+      if (idleTimer !== undefined) clearInterval(idleTimer);
       await pending?.catch(() => undefined);
       await imports.abandonAll();
       store?.close();

@@ -52,13 +52,14 @@ describe('consent, retention and audit through the router', () => {
     });
     const entries = services.store().listAudit();
     expect(entries.map((e) => [e.action, e.actor, e.role, e.patientId, e.details.method])).toEqual([
+      ['account.unlock', 'owner', 'admin', null, undefined],
       ['phi.read', 'owner', 'admin', null, 'panel.list'],
       ['phi.read', 'owner', 'admin', patientId, 'patient.get'],
       ['phi.read', 'owner', 'admin', patientId, 'patient.series'],
     ]);
     const listed = await router.invoke(ctx, 'audit.list', { patientId });
-    expect(listed).toMatchObject({ ok: true, value: [{ seq: 2 }, { seq: 3 }] });
-    expect(services.consent.auditVerify(services.session.caller(ctx))).toMatchObject({ ok: true, entries: 4 });
+    expect(listed).toMatchObject({ ok: true, value: [{ seq: 3 }, { seq: 4 }] });
+    expect(services.consent.auditVerify(services.session.caller(ctx))).toMatchObject({ ok: true, entries: 5 });
   });
 
   it('after revoking cgm no API or export returns it, and the revocation is audited', async () => {
@@ -83,6 +84,7 @@ describe('consent, retention and audit through the router', () => {
     });
     const actions = services.store().listAudit().map((e) => `${e.action}:${e.outcome}`);
     expect(actions).toEqual([
+      'account.unlock:ok',
       'consent.revoke:ok',
       'retention.shred:ok',
       'phi.denied:denied',

@@ -14,9 +14,9 @@ export type Handlers = { [K in MethodName]: HandlerOf<K> };
 
 export function createHandlers(services: CareTwinServices): Handlers {
   return {
-    'session.status': () => services.session.status(),
+    'session.status': (ctx) => services.session.status(ctx),
     'session.setup': (_ctx, input) => services.session.setup(input.passcode),
-    'session.unlock': (_ctx, input) => services.session.unlock(input.passcode),
+    'session.unlock': (ctx, input) => services.session.unlock(input.passcode, input.account, ctx),
     'session.lock': () => services.session.lock(),
     'demo.generate': async (_ctx, input) => {
       const report = await services.generateDemo(input);

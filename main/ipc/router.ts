@@ -10,7 +10,7 @@ import type { InvokeResult, StreamFrame } from '../../shared/ipc/bridge.js';
 import { AppError, type IpcErrorPayload } from '../../shared/ipc/errors.js';
 import type { CareTwinServices, CallerContext } from '../core/services.js';
 import { createHandlers, type Handlers } from './handlers.js';
-import type { AuditAction } from '../../shared/domain/consent.js';
+import type { AuditAction, Role } from '../../shared/domain/consent.js';
 
 /**
  * What a successful PHI call is audited as. Steps of an upload are not entries of their own: `import.finish`
@@ -25,6 +25,17 @@ const AUDIT_AS: Partial<Record<MethodName, AuditAction | null>> = {
   // Consent changes are audited by the store, in the transaction that makes them.
   'consent.set': null,
   'consent.revoke': null,
+};
+
+/** Methods only some roles may call at all (the rest are decided per patient and class in the core). */
+const CARE_TEAM: readonly Role[] = ['admin', 'clinician', 'nurse'];
+const METHOD_ROLES: Partial<Record<MethodName, readonly Role[]>> = {
+  'demo.generate': ['admin'],
+  'import.begin': CARE_TEAM,
+  'import.chunk': CARE_TEAM,
+  'import.finish': CARE_TEAM,
+  'import.cancel': CARE_TEAM,
+  'import.progress': CARE_TEAM,
 };
 
 function auditActionOf(method: MethodName): AuditAction | null {
@@ -81,6 +92,15 @@ export function createIpcRouter(services: CareTwinServices, options: RouterOptio
     }
     if (def.phi && !services.session.isUnlocked(ctx)) {
       throw new AppError('LOCKED', 'CareTwin is locked. Unlock it with your passcode.');
+    }
+    if (def.phi) {
+      services.session.touch();
+      const allowed = METHOD_ROLES[name];
+      const caller = services.session.caller(ctx);
+      if (allowed !== undefined && !allowed.includes(caller.role)) {
+        services.consent.record(caller, 'phi.denied', patientIdOf(parsed.data), { method: name }, 'denied');
+        throw new AppError('FORBIDDEN', `A ${caller.role} account cannot use ${name}.`);
+      }
     }
     return { method: name, input: parsed.data };
   }

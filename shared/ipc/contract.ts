@@ -34,6 +34,8 @@ export const SessionStatus = z.object({
   /** The store's data directory, shown so people know which store they unlock */
   dataDir: z.string(),
   host: z.enum(['electron', 'web']),
+  /** Who is signed in on this connection (the store passcode is the admin account `owner`); null when locked. */
+  account: z.object({ id: z.string(), role: RoleSchema, patientId: PatientId.nullable() }).nullable().optional(),
 });
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
@@ -175,7 +177,12 @@ export const contract = {
     }),
     SessionStatus,
   ),
-  'session.unlock': method('command', false, z.object({ passcode: z.string().min(1).max(1024) }).strict(), SessionStatus),
+  'session.unlock': method(
+    'command',
+    false,
+    z.object({ passcode: z.string().min(1).max(1024), account: z.string().max(40).optional() }).strict(),
+    SessionStatus,
+  ),
   'session.lock': method('command', false, Empty, SessionStatus),
   'demo.generate': method(
     'command',

@@ -1,7 +1,7 @@
 /**
  * `caretwin consent show|set|revoke|import`, `caretwin retention sweep`, `caretwin audit verify|list` and
- * `caretwin export`: the consent, retention and audit services from a terminal. The CLI acts as the store's
- * owner (the passcode holder, an admin); every change and export is in the audit log under that name.
+ * `caretwin export`: the consent, retention and audit services from a terminal. The CLI acts as the account in
+ * CARETWIN_ACCOUNT, or the store's owner (the store passcode, an admin); every change and export is audited under it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,17 +17,23 @@ import {
   type Role,
 } from '../../../shared/domain/consent.js';
 import { AppError } from '../../../shared/ipc/errors.js';
-import { STORE_OWNER } from '../../core/consent/access.js';
+import { callerForAccount, type Caller } from '../../core/consent/access.js';
 import { createConsentService, type ConsentService } from '../../core/consent/consent-service.js';
 import { CareTwinStore } from '../../core/store/store.js';
 import { passcodeFor } from '../passcode.js';
 import type { Command, CommandContext } from './index.js';
 import { intOption } from './options.js';
 
-async function withConsent<T>(ctx: CommandContext, fn: (service: ConsentService, store: CareTwinStore) => T): Promise<T> {
-  const store = await CareTwinStore.unlock(ctx.dataDir, await passcodeFor(ctx.io, 'unlock'));
+/** Unlocks as CARETWIN_ACCOUNT (default: the owner, the store passcode) and acts as that account. */
+export async function withConsent<T>(
+  ctx: CommandContext,
+  fn: (service: ConsentService, caller: Caller, store: CareTwinStore) => T | Promise<T>,
+): Promise<T> {
+  const account = ctx.io.env.CARETWIN_ACCOUNT;
+  const passcode = await passcodeFor(ctx.io, 'unlock');
+  const store = await CareTwinStore.unlock(ctx.dataDir, passcode, account ? { account } : {});
   try {
-    return fn(createConsentService(() => store, Date.now), store);
+    return await fn(createConsentService(() => store, Date.now), callerForAccount(store.account), store);
   } finally {
     store.close();
   }
@@ -96,7 +102,7 @@ export const consentCommand: Command = {
     const { values, io } = ctx;
     const patientId = patientOption(values);
     if (sub === 'show') {
-      const consents = await withConsent(ctx, (service) => service.show(STORE_OWNER, patientId));
+      const consents = await withConsent(ctx, (service, caller) => service.show(caller, patientId));
       if (values.json) {
         io.stdout(JSON.stringify(consents, null, 2));
         return;
@@ -108,7 +114,7 @@ export const consentCommand: Command = {
     }
     if (sub === 'revoke') {
       const dataClass = classOption(values);
-      const report = await withConsent(ctx, (service) => service.revoke(STORE_OWNER, patientId, dataClass));
+      const report = await withConsent(ctx, (service, caller) => service.revoke(caller, patientId, dataClass));
       io.stdout(
         `${dataClass} revoked: data key ${report.keyDestroyed ? 'destroyed' : 'did not exist'}, ${report.chunks} chunks and ` +
           `${report.records} records deleted${report.walTruncated ? '' : ' (the WAL is still in use by another CareTwin; it is cleared when that closes)'}.`,
@@ -126,8 +132,8 @@ export const consentCommand: Command = {
       const retentionDays =
         values['retention-days'] === 'none' ? null : values['retention-days'] === undefined ? undefined : intOption(values['retention-days'], 'retention-days', 0, 1, 36_500);
       const periodEndMs = dateOption(values['period-end'], 'period-end');
-      const result = await withConsent(ctx, (service) => {
-        const current = service.show(STORE_OWNER, patientId).find((c) => c.dataClass === dataClass)!.provision;
+      const result = await withConsent(ctx, (service, caller) => {
+        const current = service.show(caller, patientId).find((c) => c.dataClass === dataClass)!.provision;
         const now = Date.now();
         const next: ConsentProvision = {
           ...current,
@@ -140,7 +146,7 @@ export const consentCommand: Command = {
           ...(current.status === 'deny' && status === 'permit' ? { periodStartMs: now } : {}),
           updatedMs: now,
         };
-        const shred = service.set(STORE_OWNER, patientId, dataClass, next);
+        const shred = service.set(caller, patientId, dataClass, next);
         return { next, shred };
       });
       io.stdout(`${dataClass}: ${describe(result.next)}${result.shred ? `; ${result.shred.chunks} chunks and ${result.shred.records} records destroyed` : ''}.`);
@@ -149,7 +155,7 @@ export const consentCommand: Command = {
     if (sub === 'import') {
       if (files.length !== 1) throw new AppError('VALIDATION', 'Name one FHIR Consent or Bundle file: consent import --patient ID FILE.');
       const json = readJson(files[0]!);
-      const applied = await withConsent(ctx, (service) => service.importFhir(STORE_OWNER, patientId, json));
+      const applied = await withConsent(ctx, (service, caller) => service.importFhir(caller, patientId, json));
       for (const a of applied) io.stdout(`${a.dataClass}: consent imported${a.shredded ? '; its data were destroyed' : ''}.`);
       return;
     }
@@ -198,7 +204,7 @@ export const auditCommand: Command = {
     const { io, values } = ctx;
     if (extra.length > 0) throw new AppError('VALIDATION', 'Use: audit verify|list [--json]');
     if (sub === 'verify') {
-      const result = await withConsent(ctx, (service) => service.auditVerify(STORE_OWNER));
+      const result = await withConsent(ctx, (service, caller) => service.auditVerify(caller));
       if (values.json) io.stdout(JSON.stringify(result, null, 2));
       else if (result.ok) {
         io.stdout(`The audit log is intact: ${result.entries} entries.${result.appendOnlyTriggers ? '' : ' Its append-only triggers are missing.'}`);
@@ -211,8 +217,8 @@ export const auditCommand: Command = {
     }
     if (sub === 'list') {
       const patientId = values.patient === undefined ? undefined : patientOption(values);
-      const entries = await withConsent(ctx, (service) =>
-        service.auditList(STORE_OWNER, patientId === undefined ? {} : { patientId }),
+      const entries = await withConsent(ctx, (service, caller) =>
+        service.auditList(caller, patientId === undefined ? {} : { patientId }),
       );
       if (values.json) {
         io.stdout(JSON.stringify(entries, null, 2));
@@ -237,7 +243,7 @@ export const exportCommand: Command = {
     const out = ctx.values.out;
     if (typeof out !== 'string' || out === '') throw new AppError('VALIDATION', 'Name the output file with --out FILE.');
     if (fs.existsSync(out)) throw new AppError('CONFLICT', `${path.basename(out)} already exists; choose a new file name.`);
-    const report = await withConsent(ctx, (service) => service.exportBundle(STORE_OWNER, patientId));
+    const report = await withConsent(ctx, (service, caller) => service.exportBundle(caller, patientId));
     // Owner-only permissions: the file holds the patient's data in plaintext.
     fs.writeFileSync(out, JSON.stringify(report.bundle), { mode: 0o600, flag: 'wx' });
     ctx.io.stdout(

@@ -9,6 +9,7 @@ import { syncCommand } from './sync.js';
 import { twinHfCommand } from './twin-hf.js';
 import { twinCommand } from './twin.js';
 import { auditCommand, consentCommand, exportCommand, retentionCommand } from './consent.js';
+import { usersCommand } from './users.js';
 
 export interface CommandIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -45,4 +46,5 @@ export const commands: Record<string, Command> = {
   retention: retentionCommand,
   audit: auditCommand,
   export: exportCommand,
+  users: usersCommand,
 };

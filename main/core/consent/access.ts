@@ -11,7 +11,7 @@ import {
   type Purpose,
 } from '../../../shared/domain/consent.js';
 import { AppError } from '../../../shared/ipc/errors.js';
-import type { CareTwinStore } from '../store/store.js';
+import { OWNER_ACCOUNT, type AccountInfo, type CareTwinStore } from '../store/store.js';
 
 export interface Caller extends AuditActor {
   readonly purpose: Purpose;
@@ -21,6 +21,14 @@ export interface Caller extends AuditActor {
 
 /** The store's owner before accounts: the passcode holder, an admin, acting for treatment. */
 export const STORE_OWNER: Caller = { actor: 'owner', role: 'admin', purpose: 'treatment' };
+/** The caller an unlocked account acts as (treatment is the purpose of every care-team and patient account). */
+export function callerForAccount(account: AccountInfo): Caller {
+  if (account.id === OWNER_ACCOUNT) return STORE_OWNER;
+  return account.patientId === null
+    ? { actor: account.id, role: account.role, purpose: 'treatment' }
+    : { actor: account.id, role: account.role, purpose: 'treatment', ownPatientId: account.patientId };
+}
+
 /** The retention sweep acts on its own, not for a person. */
 export const RETENTION_SWEEP: AuditActor = { actor: 'retention-sweep', role: 'admin' };
 

@@ -20,7 +20,13 @@ export interface ConsentService {
   exportBundle(caller: Caller, patientId: string): ExportReport;
   sweep(): ShredReport[];
   /** Audits a successful read or change of patient data made through a host (IPC router, web host). */
-  record(caller: Caller, action: AuditAction, patientId: string | null, details: Record<string, string | number>): void;
+  record(
+    caller: Caller,
+    action: AuditAction,
+    patientId: string | null,
+    details: Record<string, string | number>,
+    outcome?: 'ok' | 'denied',
+  ): void;
   auditList(caller: Caller, query?: AuditQuery): AuditEntry[];
   auditVerify(caller: Caller): AuditVerification;
 }
@@ -83,8 +89,8 @@ export function createConsentService(store: () => CareTwinStore, nowMs: () => nu
     sweep() {
       return store().sweepRetention(RETENTION_SWEEP);
     },
-    record(caller, action, patientId, details) {
-      store().audit({ actor: actorOf(caller), action, patientId, details: { ...details, purpose: caller.purpose } });
+    record(caller, action, patientId, details, outcome = 'ok') {
+      store().audit({ actor: actorOf(caller), action, patientId, outcome, details: { ...details, purpose: caller.purpose } });
     },
     auditList(caller, query) {
       requireAuditAccess(caller, query);
