@@ -127,10 +127,10 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
       const r = await benchRefit();
       results.refit = r;
       say(`  panel: ${r.readings.toLocaleString('en-US')} readings (${(100 * r.missingShare).toFixed(1)} % of the 5-min grid missing), generated in ${r.generationSeconds.toFixed(1)} s`);
-      say(`  filter + smoother, 1 thread:      ${r.filterSmootherOneThreadMPointsPerSec.toFixed(1)} M points/s (${r.filterSmootherOneThreadSeconds.toFixed(2)} s)`);
-      say(`  filter + smoother, ${r.workers} workers:     ${r.filterSmootherWorkersMPointsPerSec.toFixed(1)} M points/s (${r.filterSmootherWorkersSeconds.toFixed(2)} s)`);
-      say(`  full refit, cold (population):    ${r.refitColdSeconds.toFixed(2)} s (${r.refitColdMeanEvaluations.toFixed(0)} likelihood evaluations per patient)`);
-      say(`  full refit, warm (previous fit):  ${r.refitWarmSeconds.toFixed(2)} s (${r.refitWarmMeanEvaluations.toFixed(0)} per patient)`);
+      say(`  filter + smoother, 1 thread:      ${r.filterSmootherOneThreadMPointsPerSec.toFixed(1)} M points/s (${r.filterSmootherOneThreadSeconds.toFixed(2)} s, ${r.filterSmootherOneThreadCpuSeconds.toFixed(2)} CPU-s; fastest of 3)`);
+      say(`  filter + smoother, ${r.workers} workers:     ${r.filterSmootherWorkersMPointsPerSec.toFixed(1)} M points/s (${r.filterSmootherWorkersSeconds.toFixed(2)} s, ${r.filterSmootherWorkersCpuSeconds.toFixed(2)} CPU-s; fastest of 3)`);
+      say(`  full refit, cold (population):    ${r.refitColdSeconds.toFixed(2)} s (${r.refitColdCpuSeconds.toFixed(2)} CPU-s; ${r.refitColdMeanEvaluations.toFixed(0)} likelihood evaluations per patient)`);
+      say(`  full refit, warm (previous fit):  ${r.refitWarmSeconds.toFixed(2)} s (${r.refitWarmCpuSeconds.toFixed(2)} CPU-s; ${r.refitWarmMeanEvaluations.toFixed(0)} per patient)`);
       say(`  fitted vs. simulated, median |ln ratio|: tau_d ${r.refitMedianAbsLogErrorDeviationTimeConstant.toFixed(3)}, sensor noise ${r.refitMedianAbsLogErrorSensorNoise.toFixed(3)}`);
       for (const [name, scores] of Object.entries(r.brollQuality)) {
         const byHorizon = Object.entries(scores.byHorizon).map(([h, s]) => `${h}: CRPS ${s.crps.toFixed(3)}, RMSE ${s.rmse.toFixed(2)}`);
