@@ -104,6 +104,16 @@ describe('roles through the web host and the router', () => {
     const anonymous = await client();
     expect(await anonymous.call('panel.list')).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
 
+    // The nurse's sign-in opens the store with the team key; the patient then signs in on their own connection.
+    const n = await client();
+    expect(await n.call('session.unlock', { passcode: 'nurse passcode', account: nurse.id })).toMatchObject({ ok: true });
+    expect(await n.call('panel.list')).toMatchObject({ ok: true, value: [{ id: mine }, { id: other }] });
+    expect(await n.call('patient.series', { patientId: mine, stream: STREAM.cgm })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await n.call('patient.series', { patientId: other, stream: STREAM.cgm })).toMatchObject({ ok: true });
+    const nurseView = await n.call('patient.get', { patientId: mine });
+    expect(nurseView.ok && (nurseView.value as { streams: { code: string }[] }).streams.map((s) => s.code)).toEqual([STREAM.weight]);
+    expect(await n.call('consent.revoke', { patientId: mine, dataClass: 'vitals' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+
     const p = await client();
     expect(await p.call('session.unlock', { passcode: 'not the one', account: patient.id })).toMatchObject({
       ok: false,
@@ -116,29 +126,38 @@ describe('roles through the web host and the router', () => {
     expect(await p.call('patient.get', { patientId: mine })).toMatchObject({ ok: true, value: { name: 'Patient Self' } });
     expect(await p.call('patient.series', { patientId: mine, stream: STREAM.cgm })).toMatchObject({ ok: true, value: { values: [110, 120] } });
     expect(await p.call('demo.generate', { patients: 1, days: 1, seed: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    // Another connection is not signed in by this one.
+    // Another connection is not signed in by these.
     expect(await anonymous.call('panel.list')).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
-
-    const n = await client();
-    expect(await n.call('session.unlock', { passcode: 'nurse passcode', account: nurse.id })).toMatchObject({ ok: true });
-    expect(await n.call('panel.list')).toMatchObject({ ok: true, value: [{ id: mine }, { id: other }] });
-    expect(await n.call('patient.series', { patientId: mine, stream: STREAM.cgm })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(await n.call('patient.series', { patientId: other, stream: STREAM.cgm })).toMatchObject({ ok: true });
-    const nurseView = await n.call('patient.get', { patientId: mine });
-    expect(nurseView.ok && (nurseView.value as { streams: { code: string }[] }).streams.map((s) => s.code)).toEqual([STREAM.weight]);
-    expect(await n.call('consent.revoke', { patientId: mine, dataClass: 'vitals' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
 
     const denied = services.store().listAudit().filter((e) => e.outcome === 'denied');
     expect(denied.map((e) => [e.actor, e.role, e.patientId, e.details.method, e.details.dataClass ?? null])).toEqual([
+      [nurse.id, 'nurse', mine, 'patient.series', 'cgm'],
+      [nurse.id, 'nurse', mine, 'consent.set', null],
       [patient.id, 'patient', null, 'panel.list', null],
       [patient.id, 'patient', other, 'patient.get', null],
       [patient.id, 'patient', null, 'demo.generate', null],
-      [nurse.id, 'nurse', mine, 'patient.series', 'cgm'],
-      [nurse.id, 'nurse', mine, 'consent.set', null],
     ]);
     const reads = services.store().listAudit().filter((e) => e.action === 'phi.read');
     expect(reads.map((e) => [e.actor, e.details.method])).toContainEqual([nurse.id, 'panel.list']);
     expect(services.store().verifyAudit().ok).toBe(true);
+  });
+
+  it("a patient's own sign-in opens only their keys: the care team must lock it first", async () => {
+    await services.session.setup(OWNER_PASS);
+    const store = services.store();
+    const mine = store.createPatient({ name: 'Alone Self', conditions: ['t2d'], identifiers: [] });
+    store.createPatient({ name: 'Alone Other', conditions: ['t2d'], identifiers: [] });
+    const patient = await store.addAccount({ actor: 'owner', role: 'admin' }, 'patient', 'patient passcode', { patientId: mine });
+    const nurse = await store.addAccount({ actor: 'owner', role: 'admin' }, 'nurse', 'nurse passcode');
+    services.session.lock();
+    const p = await client();
+    expect(await p.call('session.unlock', { passcode: 'patient passcode', account: patient.id })).toMatchObject({ ok: true });
+    expect(services.store().listPatients().map((x) => x.id)).toEqual([mine]);
+    const n = await client();
+    expect(await n.call('session.unlock', { passcode: 'nurse passcode', account: nurse.id })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    });
   });
 
   it('locks itself after the inactivity period', async () => {

@@ -4,13 +4,13 @@
  *
  * hash(n) = HMAC-SHA256(auditKey, hash(n-1) || canonical(entry n)), hash(0) = 32 zero bytes. The audit key is
  * derived from the store key, so the chain cannot be recomputed after an edit without the passcode. The newest
- * (seq, hash) is also kept sealed under the store key, so that deleting the last rows is found as well.
+ * (seq, hash) is also kept in meta with a MAC under the audit key, so that deleting the last rows is found as well.
+ * A patient account holds a copy of the audit key (not the store key) and so can append entries too.
  */
 import type Database from 'better-sqlite3';
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { AUDIT_ACTIONS, ROLES, type AuditAction, type AuditActor, type Role } from '../../../shared/domain/consent.js';
 import { AppError } from '../../../shared/ipc/errors.js';
-import { open, seal, type EnvelopeKey } from './envelope.js';
 
 export type AuditOutcome = 'ok' | 'denied' | 'failed';
 /** Only codes, class names, counts and flags: a detail value is never free text from a person or a file. */
@@ -111,7 +111,6 @@ export class AuditLog {
   constructor(
     private readonly db: Database.Database,
     private readonly auditKey: Uint8Array,
-    private readonly storeKey: EnvelopeKey,
     private readonly nowMs: () => number,
   ) {
     this.stmts = {
@@ -164,7 +163,7 @@ export class AuditLog {
     ];
     const hash = chainHash(this.auditKey, prev, canonicalEntry(row));
     this.stmts.insert.run(...row.slice(0, 9), hash);
-    this.stmts.upsertHead.run(HEAD_META_KEY, seal(this.storeKey, headBytes(seq, hash), headBinding()));
+    this.stmts.upsertHead.run(HEAD_META_KEY, headBytes(this.auditKey, seq, hash));
     return seq;
   }
 
@@ -216,7 +215,7 @@ export class AuditLog {
     if (headBlob !== undefined) {
       let head: { seq: number; hash: Uint8Array };
       try {
-        head = parseHead(open(this.storeKey, headBlob, headBinding()));
+        head = parseHead(this.auditKey, headBlob);
       } catch {
         return broken(expected, 'the record of the newest entry is damaged');
       }
@@ -246,20 +245,24 @@ function toEntry(row: AuditRow): AuditEntry {
   };
 }
 
-function headBinding(): string {
-  return `meta|${HEAD_META_KEY}`;
-}
-
-function headBytes(seq: number, hash: Uint8Array): Uint8Array {
-  const out = new Uint8Array(8 + HASH_BYTES);
+/** seq (float64 BE) | hash | HMAC(auditKey, 'audit head' | seq | hash). */
+function headBytes(auditKey: Uint8Array, seq: number, hash: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + 2 * HASH_BYTES);
   new DataView(out.buffer).setFloat64(0, seq);
   out.set(hash, 8);
+  out.set(headMac(auditKey, out.subarray(0, 8 + HASH_BYTES)), 8 + HASH_BYTES);
   return out;
 }
 
-function parseHead(bytes: Uint8Array): { seq: number; hash: Uint8Array } {
-  if (bytes.length !== 8 + HASH_BYTES) throw new Error('bad head');
-  return { seq: new DataView(bytes.buffer, bytes.byteOffset).getFloat64(0), hash: bytes.slice(8) };
+function headMac(auditKey: Uint8Array, body: Uint8Array): Buffer {
+  return createHmac('sha256', auditKey).update('audit head').update(body).digest();
+}
+
+function parseHead(auditKey: Uint8Array, bytes: Uint8Array): { seq: number; hash: Uint8Array } {
+  if (bytes.length !== 8 + 2 * HASH_BYTES) throw new Error('bad head');
+  const body = bytes.subarray(0, 8 + HASH_BYTES);
+  if (!sameBytes(bytes.subarray(8 + HASH_BYTES), headMac(auditKey, body))) throw new Error('bad head');
+  return { seq: new DataView(bytes.buffer, bytes.byteOffset).getFloat64(0), hash: bytes.slice(8, 8 + HASH_BYTES) };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

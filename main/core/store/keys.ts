@@ -198,6 +198,32 @@ export function insertKeyringRow(db: Database.Database, params: KdfParams, wrapp
   );
 }
 
+/**
+ * A patient account's keyring holds neither the team key nor the store key: only its own account key, which opens
+ * copies of that one patient's data keys (`account_keys`) and of the audit key.
+ */
+export interface PatientScope {
+  readonly accountId: string;
+  readonly patientId: string;
+  readonly accountKey: Uint8Array;
+}
+
+export function accountKeyBinding(accountId: string, keyId: number, patientId: string, scope: string): string {
+  return `account_keys|${accountId}|${keyId}|${patientId}|${scope}`;
+}
+
+export function scopedKeyBinding(accountId: string, patientId: string): string {
+  return `accounts.scoped_key|${accountId}|${patientId}`;
+}
+
+export function auditKeyCopyBinding(accountId: string): string {
+  return `accounts.audit_key|${accountId}`;
+}
+
+function outsideScope(): AppError {
+  return new AppError('FORBIDDEN', 'A patient account opens only its own record.');
+}
+
 interface DataKey extends EnvelopeKey {
   readonly patientId: string;
   readonly scope: KeyScope;
@@ -216,12 +242,17 @@ export class Keyring {
   private readonly nextKeyId;
   private readonly insertKey;
 
+  private readonly selectCopy;
+
+  /** `kek` and `storeKeyBytes` are empty (length 0) for a patient account, which has `scope` instead. */
   constructor(
     private readonly db: Database.Database,
     private kek: Uint8Array,
     private readonly storeKeyBytes: Uint8Array,
     private readonly nowMs: () => number,
+    readonly scope?: PatientScope,
   ) {
+    this.selectCopy = db.prepare('SELECT wrapped FROM account_keys WHERE account_id = ? AND key_id = ?').pluck();
     this.selectByScope = db.prepare('SELECT key_id, wrapped FROM data_keys WHERE patient_id = ? AND scope = ?').raw();
     this.selectById = db.prepare('SELECT patient_id, scope, wrapped FROM data_keys WHERE key_id = ?').raw();
     // Not COALESCE(MAX(key_id), 0) + 1: wrapped in an expression MAX loses SQLite's min/max optimisation
@@ -233,7 +264,13 @@ export class Keyring {
   }
 
   get storeKey(): EnvelopeKey {
+    if (this.scope !== undefined) throw new AppError('FORBIDDEN', 'A patient account cannot open store-wide data.');
     return { keyId: STORE_KEY_ID, key: this.storeKeyBytes };
+  }
+
+  /** Whether this keyring can open a patient's keys at all (a patient account: only its own). */
+  opensPatient(patientId: string): boolean {
+    return this.scope === undefined || this.scope.patientId === patientId;
   }
 
   /**
@@ -245,14 +282,18 @@ export class Keyring {
   dataKeyFor(patientId: string, scope: KeyScope, create: boolean): EnvelopeKey | undefined {
     const cached = this.byScope.get(scopeKey(patientId, scope));
     if (cached !== undefined) return cached;
+    if (!this.opensPatient(patientId)) throw outsideScope();
     const row = this.selectByScope.get(patientId, scope) as [number, Uint8Array] | undefined;
     if (row !== undefined) return this.remember(row[0], patientId, scope, row[1]);
     if (!create) return undefined;
+    // New keys are made by the care team, whose copies for the patient's own accounts are added below.
+    if (this.scope !== undefined) throw new AppError('FORBIDDEN', 'A patient account does not add data.');
 
     const keyId = ((this.nextKeyId.get() as number | undefined) ?? 0) + 1;
     const key = randomKey();
     const wrapped = seal({ keyId: KEK_KEY_ID, key: this.kek }, key, dataKeyBinding(keyId, patientId, scope));
     this.insertKey.run(keyId, patientId, scope, wrapped, this.nowMs());
+    this.copyToPatientAccounts(keyId, patientId, scope, key);
     const dataKey: DataKey = { keyId, key, patientId, scope };
     this.cache(dataKey);
     this.provisional.push(dataKey);
@@ -266,6 +307,7 @@ export class Keyring {
   dataKeyById(keyId: number, patientId: string, scope: KeyScope, binding: string): EnvelopeKey {
     let key = this.byId.get(keyId);
     if (key === undefined) {
+      if (!this.opensPatient(patientId)) throw outsideScope();
       const row = this.selectById.get(keyId) as [string, string, Uint8Array] | undefined;
       if (row === undefined || row[0] !== patientId || row[1] !== scope) throw tampered(binding);
       key = this.remember(keyId, patientId, scope, row[2]);
@@ -372,6 +414,7 @@ export class Keyring {
    * account id, role and patient so that a hand-edited role or patient makes the slot fail to open.
    */
   sealSlot(accountKek: Uint8Array, binding: string): Uint8Array {
+    if (this.scope !== undefined) throw outsideScope();
     return seal({ keyId: KEK_KEY_ID, key: accountKek }, this.kek, binding);
   }
 
@@ -380,8 +423,18 @@ export class Keyring {
     return teamKey.length === this.kek.length && timingSafeEqual(teamKey, this.kek);
   }
 
+  private openCopy(keyId: number, patientId: string, scope: KeyScope): Uint8Array {
+    const scoped = this.scope!;
+    const copy = this.selectCopy.get(scoped.accountId, keyId) as Uint8Array | undefined;
+    if (copy === undefined) throw outsideScope();
+    const key = open({ keyId: KEK_KEY_ID, key: scoped.accountKey }, copy, accountKeyBinding(scoped.accountId, keyId, patientId, scope));
+    if (key.length !== KEY_BYTES) throw tampered('account_keys');
+    return key;
+  }
+
   /** Zeroes every key held in memory; the keyring is unusable afterwards. */
   wipe(): void {
+    this.scope?.accountKey.fill(0);
     for (const key of this.byId.values()) key.key.fill(0);
     this.byId.clear();
     this.byScope.clear();
@@ -390,8 +443,57 @@ export class Keyring {
     this.storeKeyBytes.fill(0);
   }
 
+  /**
+   * Gives a new patient account copies of every data key of its patient, sealed under its account key (team
+   * keyring only, inside the write transaction that creates the account).
+   */
+  provisionPatientAccount(accountId: string, patientId: string, accountKey: Uint8Array): void {
+    if (this.scope !== undefined) throw outsideScope();
+    const rows = this.db.prepare('SELECT key_id, scope, wrapped FROM data_keys WHERE patient_id = ?').raw().all(patientId) as [
+      number,
+      KeyScope,
+      Uint8Array,
+    ][];
+    for (const [keyId, scope, wrapped] of rows) {
+      const key = unwrapDataKey(this.kek, keyId, patientId, scope, wrapped);
+      this.insertCopy(accountId, keyId, patientId, scope, key, accountKey);
+      key.fill(0);
+    }
+  }
+
+  /** The account key of a patient account, from its team-sealed copy (team keyring only). */
+  openScopedKey(accountId: string, patientId: string, sealed: Uint8Array): Uint8Array {
+    if (this.scope !== undefined) throw outsideScope();
+    const key = open({ keyId: KEK_KEY_ID, key: this.kek }, sealed, scopedKeyBinding(accountId, patientId));
+    if (key.length !== KEY_BYTES) throw tampered('accounts');
+    return key;
+  }
+
+  sealUnderTeamKey(bytes: Uint8Array, binding: string): Uint8Array {
+    if (this.scope !== undefined) throw outsideScope();
+    return seal({ keyId: KEK_KEY_ID, key: this.kek }, bytes, binding);
+  }
+
+  private copyToPatientAccounts(keyId: number, patientId: string, scope: KeyScope, key: Uint8Array): void {
+    const accounts = this.db
+      .prepare("SELECT id, scoped_key FROM accounts WHERE patient_id = ? AND role = 'patient'")
+      .raw()
+      .all(patientId) as [string, Uint8Array][];
+    for (const [accountId, sealed] of accounts) {
+      const accountKey = this.openScopedKey(accountId, patientId, sealed);
+      this.insertCopy(accountId, keyId, patientId, scope, key, accountKey);
+      accountKey.fill(0);
+    }
+  }
+
+  private insertCopy(accountId: string, keyId: number, patientId: string, scope: string, key: Uint8Array, accountKey: Uint8Array) {
+    this.db
+      .prepare('INSERT INTO account_keys (account_id, key_id, wrapped) VALUES (?, ?, ?)')
+      .run(accountId, keyId, seal({ keyId: KEK_KEY_ID, key: accountKey }, key, accountKeyBinding(accountId, keyId, patientId, scope)));
+  }
+
   private remember(keyId: number, patientId: string, scope: KeyScope, wrapped: Uint8Array): DataKey {
-    const key = unwrapDataKey(this.kek, keyId, patientId, scope, wrapped);
+    const key = this.scope === undefined ? unwrapDataKey(this.kek, keyId, patientId, scope, wrapped) : this.openCopy(keyId, patientId, scope);
     const dataKey: DataKey = { keyId, key, patientId, scope };
     this.cache(dataKey);
     return dataKey;

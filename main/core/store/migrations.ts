@@ -9,6 +9,7 @@ import { migration as m0001 } from './migrations/0001_init.js';
 import { migration as m0002 } from './migrations/0002_identifier_index.js';
 import { migration as m0003 } from './migrations/0003_consent_audit.js';
 import { migration as m0004 } from './migrations/0004_accounts.js';
+import { migration as m0005 } from './migrations/0005_patient_key_slots.js';
 
 export interface Migration {
   /** `NNNN_name`: the order of application is the order of ids. */
@@ -17,7 +18,7 @@ export interface Migration {
 }
 
 /** Every migration this build knows, oldest first. Append only: never edit or reorder a released migration. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
 
 /** `PRAGMA application_id` of a CareTwin store: 'CATW'. */
 export const APPLICATION_ID = 0x43415457;

@@ -8,6 +8,13 @@ BEGIN
   SELECT RAISE(ABORT, 'the audit log is append-only');
 END;
 
+CREATE TABLE account_keys (
+  account_id TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+  key_id INTEGER NOT NULL REFERENCES data_keys (key_id) ON DELETE CASCADE,
+  wrapped BLOB NOT NULL,
+  PRIMARY KEY (account_id, key_id)
+) STRICT;
+
 CREATE TABLE accounts (
   id TEXT PRIMARY KEY CHECK (id GLOB '[a-z]*-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]'),
   role TEXT NOT NULL CHECK (role IN ('admin', 'clinician', 'nurse', 'patient')),
@@ -15,7 +22,7 @@ CREATE TABLE accounts (
   patient_id TEXT REFERENCES patients (id) ON DELETE CASCADE,
   kdf TEXT NOT NULL,
   slot BLOB NOT NULL,
-  created_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL, scoped_key BLOB, audit_key BLOB,
   CHECK ((role = 'patient') = (patient_id IS NOT NULL))
 ) STRICT;
 
@@ -94,6 +101,10 @@ CREATE TABLE schema_migrations (
   id TEXT PRIMARY KEY,
   applied_at INTEGER NOT NULL
 ) STRICT;
+
+CREATE INDEX account_keys_by_key ON account_keys (key_id);
+
+CREATE INDEX accounts_by_patient ON accounts (patient_id);
 
 CREATE INDEX chunks_by_key ON chunks (key_id);
 

@@ -91,3 +91,62 @@ describe('accounts', () => {
       expect(await code(() => CareTwinStore.unlock(dataDir, 'nurse passcode', { account: nurse.id }))).toBe('BAD_PASSCODE');
     }));
 });
+
+describe('patient account key slot', () => {
+  it("opens only that patient's keys: other patients, store-wide data and the team key stay closed", () =>
+    withTempDir(async (dir) => {
+      const dataDir = path.join(dir, 'store');
+      const t0 = Date.UTC(2026, 5, 1);
+      const team = await CareTwinStore.create(dataDir, 'owner passcode', { kdf: CHEAP_KDF, nowMs: () => t0 });
+      const mine = team.createPatient(profile('Scoped Self'));
+      const other = team.createPatient(profile('Scoped Other'));
+      for (const id of [mine, other]) {
+        team.writeSeries([{ patientId: id, stream: '99504-3', source: 'cgm', tMs: [t0, t0 + 300_000], values: [100, 110] }]);
+      }
+      team.putMeta('demo.events', { a: 1 });
+      const account = await team.addAccount(OWNER, 'patient', 'patient passcode', { patientId: mine });
+      // A class that starts after the account exists gets a copy for the account too.
+      team.writeSeries([{ patientId: mine, stream: '41950-7', source: 'fitbit', tMs: [t0], values: [4321] }]);
+      team.close();
+
+      const db = new Database(path.join(dataDir, 'caretwin.db'), { readonly: true });
+      const copies = db
+        .prepare('SELECT k.patient_id, k.scope FROM account_keys c JOIN data_keys k USING (key_id) WHERE c.account_id = ? ORDER BY k.scope')
+        .raw()
+        .all(account.id);
+      db.close();
+      expect(copies).toEqual([
+        [mine, 'activity'],
+        [mine, 'cgm'],
+        [mine, 'profile'],
+      ]);
+
+      const self = await CareTwinStore.unlock(dataDir, 'patient passcode', { account: account.id, nowMs: () => t0 });
+      expect(self.listPatients().map((p) => p.id)).toEqual([mine]);
+      expect(Array.from(self.readSeries(mine, '99504-3').values)).toEqual([100, 110]);
+      expect(Array.from(self.readSeries(mine, '41950-7').values)).toEqual([4321]);
+      expect(() => self.getPatient(other)).toThrow(/opens only its own record/);
+      expect(() => self.readSeries(other, '99504-3')).toThrow(/opens only its own record/);
+      expect(() => self.getMeta('demo.events')).toThrow(/store-wide/);
+      expect(() => self.findPatientByIdentifier('x', 'y')).toThrow(AppError);
+      expect(() => self.writeSeries([{ patientId: mine, stream: '29463-7', source: 's', tMs: [t0], values: [70] }])).toThrow(/does not add data/);
+      await expect(self.verifyAccount('owner', 'owner passcode')).rejects.toMatchObject({ code: 'CONFLICT' });
+      // The patient revokes a class of their own: key and rows destroyed, audited under their account.
+      expect(self.revokeConsent({ actor: account.id, role: 'patient' }, mine, 'activity')).toMatchObject({ keyDestroyed: true, chunks: 1 });
+      expect(self.consentOf(mine).find((c) => c.dataClass === 'activity')?.provision.status).toBe('deny');
+      expect(self.verifyAudit()).toMatchObject({ ok: true, entries: 3 });
+      self.close();
+
+      const again = await CareTwinStore.unlock(dataDir, 'owner passcode', { nowMs: () => t0 });
+      expect(again.readSeries(mine, '41950-7').tMs.length).toBe(0);
+      expect(again.readSeries(other, '99504-3').tMs.length).toBe(2);
+      expect(again.listAudit().map((e) => [e.actor, e.action])).toEqual([
+        ['owner', 'account.add'],
+        [account.id, 'consent.revoke'],
+        [account.id, 'retention.shred'],
+      ]);
+      expect((await again.verifyAccount(account.id, 'patient passcode')).patientId).toBe(mine);
+      await expect(again.verifyAccount(account.id, 'owner passcode')).rejects.toMatchObject({ code: 'BAD_PASSCODE' });
+      again.close();
+    }));
+});

@@ -35,8 +35,8 @@ describe('store: identifiers, records, atomic writes', () => {
       // Back to the schema of 0001: no identifier index (and none of the later tables).
       const raw = new Database(path.join(dataDir, 'caretwin.db'));
       raw.exec(
-        'DROP TABLE patient_identifiers; DROP TABLE consents; DROP TABLE audit_log; DROP TABLE accounts; ' +
-          "DELETE FROM schema_migrations WHERE id IN ('0002_identifier_index', '0003_consent_audit', '0004_accounts');",
+        'DROP TABLE patient_identifiers; DROP TABLE consents; DROP TABLE audit_log; DROP TABLE account_keys; DROP TABLE accounts; ' +
+          "DELETE FROM schema_migrations WHERE id IN ('0002_identifier_index', '0003_consent_audit', '0004_accounts', '0005_patient_key_slots');",
       );
       raw.close();
       const reopened = await CareTwinStore.unlock(dataDir, 'pass');

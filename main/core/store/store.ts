@@ -3,7 +3,7 @@
  * store-wide metadata in one SQLite file (WAL), under the key hierarchy of keys.ts.
  */
 import Database from 'better-sqlite3';
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -39,14 +39,17 @@ import {
   type AuditVerification,
 } from './audit-log.js';
 import { ChunkEncoder, decodeChunk, decodeChunkInto, type ChunkColumns, type DecodedChunk } from './chunk-codec.js';
-import { open, plaintextLength, seal, tampered } from './envelope.js';
+import { envelopeKeyId, open, plaintextLength, seal, tampered } from './envelope.js';
 import {
+  auditKeyCopyBinding,
   badAccountPasscode,
   checkPasscode,
+  scopedKeyBinding,
   deriveKek,
   openSlot,
   parseKdfParams,
   insertKeyringRow,
+  KEK_KEY_ID,
   Keyring,
   newKdfParams,
   randomKey,
@@ -58,7 +61,7 @@ import {
   type KeyringRow,
   type KeyScope,
 } from './keys.js';
-import { migrate } from './migrations.js';
+import { appliedMigrationIds, migrate, pendingMigrations } from './migrations.js';
 import {
   asOpenError,
   DB_FILE_NAME,
@@ -126,6 +129,7 @@ const ConditionListSchema = z.array(ConditionRecordSchema);
 /** HKDF info of the blind-index key: a key of its own, so an index entry can never be used as a ciphertext key. */
 const BLIND_INDEX_INFO = 'caretwin patient identifier blind index v1';
 const IDENTIFIER_INDEX_MIGRATION = '0002_identifier_index';
+const PATIENT_SLOTS_MIGRATION = '0005_patient_key_slots';
 
 /** One input batch, validated, sorted by time and free of repeated times. */
 interface PreparedBatch {
@@ -241,6 +245,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       throw badAccountPasscode();
     }
     const { kek, account } = await openTeamKey(keyring, accountRow, passcode);
+    if (account.role === 'patient') return CareTwinStore.openForPatient(dataDir, kek, account, nowMs);
     let storeKey: Uint8Array;
     try {
       storeKey = unwrapStoreKey(kek, keyring.wrappedStoreKey);
@@ -249,6 +254,30 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       throw err;
     }
     return CareTwinStore.openVerified(dataDir, kek, storeKey, nowMs, account);
+  }
+
+  /**
+   * A patient account's store: its account key opens copies of its own patient's data keys and of the audit key,
+   * nothing else. Schema updates wait for a care-team sign-in (they may need every key).
+   */
+  private static openForPatient(dataDir: string, accountKey: Uint8Array, account: AccountInfo, nowMs: () => number) {
+    let db: Database.Database | undefined;
+    try {
+      db = openReadWrite(dataDir);
+      if (pendingMigrations(appliedMigrationIds(db)).length > 0) {
+        throw new AppError('CONFLICT', 'CareTwin was updated: a care-team account signs in once first, then yours works again.');
+      }
+      const sealed = db.prepare('SELECT audit_key FROM accounts WHERE id = ?').pluck().get(account.id) as Uint8Array | null;
+      if (sealed === null || sealed === undefined) throw tampered('accounts');
+      const auditKey = Buffer.from(open({ keyId: 0, key: accountKey }, sealed, auditKeyCopyBinding(account.id)));
+      const scope = { accountId: account.id, patientId: account.patientId!, accountKey };
+      const keyring = new Keyring(db, new Uint8Array(0), new Uint8Array(0), nowMs, scope);
+      return new CareTwinStore(dataDir, db, keyring, nowMs, account, auditKey);
+    } catch (err) {
+      db?.close();
+      accountKey.fill(0);
+      throw asOpenError(err, dataDir);
+    }
   }
 
   private static openVerified(
@@ -274,9 +303,11 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       }
       // The passcode was checked on a read-only connection; the keyring may have changed since (another process).
       unwrapStoreKey(kek, readKeyringRow(db).wrappedStoreKey).fill(0);
-      const store = new CareTwinStore(dataDir, db, new Keyring(db, kek, storeKey, nowMs), nowMs, account);
+      const keyring = new Keyring(db, kek, storeKey, nowMs);
+      const store = new CareTwinStore(dataDir, db, keyring, nowMs, account, deriveAuditKey(storeKey));
       // Patients created before the identifier index existed are indexed once, when the index arrives.
       if (applied.includes(IDENTIFIER_INDEX_MIGRATION)) store.indexAllIdentifiers();
+      if (applied.includes(PATIENT_SLOTS_MIGRATION)) store.resealConsents();
       return store;
     } catch (err) {
       db?.close();
@@ -292,7 +323,6 @@ export class CareTwinStore implements StoreReader, ImportWriter {
   private provisionalPatientIds: string[] = [];
   private transactionDepth = 0;
   private readonly blindIndexKey: Buffer;
-  private readonly auditKey: Buffer;
   private readonly auditLog: AuditLog;
   private readonly encoder = new ChunkEncoder();
   private plainScratch = new Uint8Array(16_384);
@@ -307,6 +337,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     private readonly nowMs: () => number,
     /** Who unlocked the store. */
     readonly account: AccountInfo,
+    private readonly auditKey: Buffer,
   ) {
     this.stmts = {
       insertPatient: db.prepare('INSERT INTO patients (id, demo, created_at, profile) VALUES (?, ?, ?, ?)'),
@@ -365,9 +396,12 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       deleteChunksByKey: db.prepare('DELETE FROM chunks WHERE key_id = ?'),
       deleteRecordsByKey: db.prepare('DELETE FROM records WHERE key_id = ?'),
     };
-    this.blindIndexKey = Buffer.from(hkdfSync('sha256', keyring.storeKey.key, new Uint8Array(0), BLIND_INDEX_INFO, 32));
-    this.auditKey = deriveAuditKey(keyring.storeKey.key);
-    this.auditLog = new AuditLog(db, this.auditKey, keyring.storeKey, nowMs);
+    // A patient account has no store key, and so no blind index: it neither imports nor looks patients up.
+    this.blindIndexKey =
+      keyring.scope === undefined
+        ? Buffer.from(hkdfSync('sha256', keyring.storeKey.key, new Uint8Array(0), BLIND_INDEX_INFO, 32))
+        : Buffer.alloc(0);
+    this.auditLog = new AuditLog(db, this.auditKey, nowMs);
     this.patientIds = new Set(db.prepare('SELECT id FROM patients').pluck().all() as string[]);
   }
 
@@ -488,6 +522,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
   }
 
   private blindIndex(system: string, value: string): Buffer {
+    if (this.blindIndexKey.length === 0) throw new AppError('FORBIDDEN', 'A patient account does not look patients up.');
     return createHmac('sha256', this.blindIndexKey).update(`${system.trim()}|${value.trim()}`, 'utf8').digest();
   }
 
@@ -522,7 +557,9 @@ export class CareTwinStore implements StoreReader, ImportWriter {
 
   listPatients(): PatientRecord[] {
     this.requireOpen();
-    return (this.stmts.patients.all() as [string, number, number, Uint8Array][]).map((row) => this.patientRecord(row));
+    return (this.stmts.patients.all() as [string, number, number, Uint8Array][])
+      .filter((row) => this.keyring.opensPatient(row[0]))
+      .map((row) => this.patientRecord(row));
   }
 
   getPatient(patientId: string): PatientRecord | undefined {
@@ -1066,21 +1103,37 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       iterations: opts.kdf?.iterations ?? current.iterations,
       parallelism: opts.kdf?.parallelism ?? current.parallelism,
     });
+    if (this.keyring.scope !== undefined) throw new AppError('FORBIDDEN', 'Only an admin manages accounts.');
     const id = `${role}-${randomBytes(4).toString('hex')}`;
     const accountKek = await deriveKek(passcode, params);
+    // A patient's slot holds a key of its own that opens only copies of that patient's keys; the others' slots hold
+    // the team key.
+    const accountKey = patientId === null ? undefined : randomKey();
     try {
       this.requireOpen();
-      const slot = this.keyring.sealSlot(accountKek, slotBinding(id, role, patientId));
+      const kekEnvelope = { keyId: KEK_KEY_ID, key: accountKek };
+      const slot =
+        accountKey === undefined
+          ? this.keyring.sealSlot(accountKek, slotBinding(id, role, patientId))
+          : seal(kekEnvelope, accountKey, slotBinding(id, role, patientId));
+      const scopedKey = accountKey === undefined ? null : this.keyring.sealUnderTeamKey(accountKey, scopedKeyBinding(id, patientId!));
+      const auditKeyCopy =
+        accountKey === undefined ? null : seal({ keyId: KEK_KEY_ID, key: accountKey }, this.auditKey, auditKeyCopyBinding(id));
       const createdMs = this.nowMs();
       this.inWriteTransaction(() => {
         this.db
-          .prepare('INSERT INTO accounts (id, role, status, patient_id, kdf, slot, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(id, role, 'active', patientId, JSON.stringify(params), slot, createdMs);
+          .prepare(
+            'INSERT INTO accounts (id, role, status, patient_id, kdf, slot, created_at, scoped_key, audit_key) ' +
+              'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(id, role, 'active', patientId, JSON.stringify(params), slot, createdMs, scopedKey, auditKeyCopy);
+        if (accountKey !== undefined) this.keyring.provisionPatientAccount(id, patientId!, accountKey);
         this.auditLog.append({ actor, action: 'account.add', patientId, details: { account: id, role } });
       });
       return { id, role, status: 'active', patientId, createdMs };
     } finally {
       accountKek.fill(0);
+      accountKey?.fill(0);
     }
   }
 
@@ -1131,6 +1184,9 @@ export class CareTwinStore implements StoreReader, ImportWriter {
   async verifyAccount(accountId: string, passcode: string): Promise<AccountInfo> {
     this.requireOpen();
     checkPasscode(passcode);
+    if (this.keyring.scope !== undefined && accountId !== this.account.id) {
+      throw new AppError('CONFLICT', "CareTwin is open with one patient's keys only. Lock it, then sign in.");
+    }
     const keyring = readKeyringRow(this.db);
     const row = accountId === OWNER_ACCOUNT ? undefined : readAccountRow(this.db, accountId);
     if (accountId !== OWNER_ACCOUNT && row === undefined) {
@@ -1140,7 +1196,15 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     const { kek, account } = await openTeamKey(keyring, row, passcode);
     try {
       if (row === undefined) unwrapStoreKey(kek, keyring.wrappedStoreKey).fill(0);
-      else if (!this.keyring.isTeamKey(kek)) throw badAccountPasscode();
+      else if (this.keyring.scope !== undefined) {
+        if (!timingSafeEqual(kek, this.keyring.scope.accountKey)) throw badAccountPasscode();
+      } else if (account.role === 'patient') {
+        const sealed = this.db.prepare('SELECT scoped_key FROM accounts WHERE id = ?').pluck().get(accountId) as Uint8Array;
+        const expected = this.keyring.openScopedKey(accountId, account.patientId!, sealed);
+        const same = expected.length === kek.length && timingSafeEqual(expected, kek);
+        expected.fill(0);
+        if (!same) throw badAccountPasscode();
+      } else if (!this.keyring.isTeamKey(kek)) throw badAccountPasscode();
     } finally {
       kek.fill(0);
     }
@@ -1211,7 +1275,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     const destroy = p.status === 'deny' || (end !== null && this.nowMs() >= end);
     let report: Omit<ShredReport, 'walTruncated'> | undefined;
     this.inWriteTransaction(() => {
-      const blob = seal(this.keyring.storeKey, utf8(JSON.stringify(p)), consentBinding(patientId, dataClass));
+      const blob = seal(this.profileKey(patientId), utf8(JSON.stringify(p)), consentBinding(patientId, dataClass));
       this.stmts.upsertConsent.run(patientId, dataClass, blob);
       this.auditLog.append({
         actor,
@@ -1254,6 +1318,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     const now = this.nowMs();
     const due: [string, DataClass][] = [];
     for (const [patientId, dataClass, blob] of this.stmts.allConsents.all() as [string, DataClass, Uint8Array][]) {
+      if (!this.keyring.opensPatient(patientId)) continue;
       const end = retentionEndMs(this.openConsent(patientId, dataClass, blob));
       if (end === null || now < end) continue;
       if (this.stmts.keyIdOf.get(patientId, dataClass) === undefined) continue;
@@ -1288,9 +1353,27 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     return end === null || now < end;
   }
 
+  private profileKey(patientId: string) {
+    const key = this.keyring.dataKeyFor(patientId, 'profile', false);
+    if (key === undefined) throw tampered(`patients|${patientId}`);
+    return key;
+  }
+
+  /** Consents sealed under the store key (before 0005) are resealed under each patient's profile key, once. */
+  private resealConsents(): void {
+    this.inWriteTransaction(() => {
+      for (const [patientId, dataClass, blob] of this.stmts.allConsents.all() as [string, DataClass, Uint8Array][]) {
+        if (envelopeKeyId(blob) !== this.keyring.storeKey.keyId) continue;
+        const binding = consentBinding(patientId, dataClass);
+        const plain = open(this.keyring.storeKey, blob, binding);
+        this.stmts.upsertConsent.run(patientId, dataClass, seal(this.profileKey(patientId), plain, binding));
+      }
+    });
+  }
+
   private openConsent(patientId: string, dataClass: DataClass, blob: Uint8Array): ConsentProvision {
     const binding = consentBinding(patientId, dataClass);
-    const parsed = ConsentProvisionSchema.safeParse(JSON.parse(text(open(this.keyring.storeKey, blob, binding))));
+    const parsed = ConsentProvisionSchema.safeParse(JSON.parse(text(open(this.profileKey(patientId), blob, binding))));
     if (!parsed.success) throw tampered(binding);
     return parsed.data;
   }
