@@ -13,6 +13,8 @@ import { DEMO_DEFAULTS, generateDemoPanel, type DemoReport } from './demo/panel.
 import { createImportService, type ImportService } from './imports/import-service.js';
 import { callerForAccount, requireClassAccess, requirePanelAccess, requirePatientAccess, STORE_OWNER, visibleClasses, type Caller } from './consent/access.js';
 import { createConsentService, RETENTION_SWEEP_INTERVAL_MS, type ConsentService } from './consent/consent-service.js';
+import { createAlertService, type AlertService } from './alerts/alert-service.js';
+import { createProgramService, type ProgramService } from './program/program-service.js';
 
 /** Lock after 15 minutes without a request, unless the host says otherwise. */
 export const DEFAULT_AUTO_LOCK_MS = 15 * 60 * 1000;
@@ -76,6 +78,10 @@ export interface CareTwinServices {
   readonly consent: ConsentService;
   /** Files imported from the app (spooled through the IPC bridge, then the same runner as `caretwin import`). */
   readonly imports: ImportService;
+  /** Alerts with their lifecycle; the model-free ones refreshed on listing (alerts/alert-service.ts). */
+  readonly alerts: AlertService;
+  /** RPM program tracking: device days, projection, interactive minutes (program/program-service.ts). */
+  readonly program: ProgramService;
   close(): Promise<void>;
 }
 
@@ -325,6 +331,8 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
 
     imports,
     consent,
+    alerts: createAlertService(requireStore, nowMs),
+    program: createProgramService(requireStore, nowMs),
 
     async close() {
       stopSweeps();

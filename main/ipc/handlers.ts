@@ -36,5 +36,14 @@ export function createHandlers(services: CareTwinServices): Handlers {
     'import.finish': (ctx, input) => services.imports.finish(ctx, input.importId),
     'import.cancel': (ctx, input) => services.imports.cancel(ctx, input.importId),
     'import.progress': (ctx, input) => services.imports.progress(ctx, input.importId),
+    'alerts.list': (ctx, input) => services.alerts.list(services.session.caller(ctx), input),
+    'alerts.acknowledge': (ctx, input) => services.alerts.acknowledge(services.session.caller(ctx), input.patientId, input.alertId),
+    'alerts.resolve': (ctx, input) => services.alerts.resolve(services.session.caller(ctx), input.patientId, input.alertId, input.note),
+    'program.get': (ctx, input) => services.program.get(services.session.caller(ctx), input.patientId, input.month),
+    'program.timer.start': (ctx, input) => services.program.startTimer(services.session.caller(ctx), input.patientId),
+    'program.timer.stop': (ctx, input) =>
+      services.program.stopTimer(services.session.caller(ctx), input.patientId, { note: input.note, minutes: input.minutes }),
+    'program.minutes.add': (ctx, input) =>
+      services.program.addMinutes(services.session.caller(ctx), input.patientId, { minutes: input.minutes, note: input.note, atMs: input.atMs }),
   };
 }

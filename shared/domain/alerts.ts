@@ -6,7 +6,8 @@
  * reason in words and in structure, and the data it used. The alert store turns them into alerts with a
  * lifecycle: open -> acknowledged (who, when) -> resolved (who, when, note). Nothing is silently dropped: a
  * condition that stops holding marks its alert "condition cleared" and it stays until someone resolves it; a
- * candidate matching an alert that is not resolved (same patient, source, kind and key) is merged into it.
+ * candidate matching an alert that is not resolved (same patient, source, kind and key) is merged into it; a
+ * resolved alert whose condition goes on holding is not raised again until the condition has cleared.
  */
 import { z } from 'zod';
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CONDITIONS } from '../domain/patient.js';
 import { AUDIT_ACTIONS, ConsentProvisionSchema, DataClassSchema, RoleSchema } from '../domain/consent.js';
+import { ALERT_NOTE_MAX, ALERT_STATES, AlertIdSchema, AlertSchema } from '../domain/alerts.js';
 
 export type MethodKind = 'query' | 'command' | 'stream';
 
@@ -165,6 +166,56 @@ export const AuditEntryOut = z.object({
 });
 export type AuditEntryOut = z.infer<typeof AuditEntryOut>;
 
+/** An alert with its reason, the data it used and its lifecycle (shared/domain/alerts.ts). */
+export const AlertView = AlertSchema;
+export type AlertView = z.infer<typeof AlertView>;
+
+const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is YYYY-MM');
+export const MinuteEntryView = z.object({
+  id: z.string(),
+  startMs: z.number(),
+  seconds: z.number().int().nonnegative(),
+  kind: z.enum(['timer', 'manual']),
+  note: z.string().nullable(),
+  by: z.string(),
+  loggedMs: z.number(),
+});
+export type MinuteEntryView = z.infer<typeof MinuteEntryView>;
+export const RunningTimerView = z.object({ startMs: z.number(), by: z.string() });
+
+/** RPM program status of a patient for one calendar month in their zone (main/core/program). */
+export const ProgramStatusView = z.object({
+  patientId: PatientId,
+  period: z.object({ month: z.string(), zone: z.string(), startMs: z.number(), endMs: z.number(), firstDay: z.number().int(), lastDay: z.number().int() }),
+  zoneFrom: z.enum(['patient', 'default']),
+  phase: z.enum(['future', 'current', 'past']),
+  deviceDays: z.object({
+    count: z.number().int(),
+    dates: z.array(z.string()),
+    code: z.enum(['99445', '99454']).nullable(),
+    elapsedDays: z.number().int(),
+    periodDays: z.number().int(),
+  }),
+  projection: z.object({
+    needed: z.number().int(),
+    remainingDays: z.number().int(),
+    recentWindowDays: z.number().int(),
+    recentDaysWithData: z.number().int(),
+    dailyRate: z.number(),
+    probability: z.number(),
+    outcome: z.enum(['reached', 'likely', 'uncertain', 'unlikely', 'not-reachable']),
+  }),
+  minutes: z.object({
+    totalSeconds: z.number().int(),
+    totalMinutes: z.number().int(),
+    entries: z.array(MinuteEntryView),
+    codes: z.array(z.object({ code: z.enum(['99470', '99457', '99458']), units: z.number().int() })),
+    next: z.object({ code: z.string(), minutesNeeded: z.number().int() }),
+  }),
+  timer: RunningTimerView.nullable(),
+});
+export type ProgramStatusView = z.infer<typeof ProgramStatusView>;
+
 export const contract = {
   'session.status': method('query', false, Empty, SessionStatus),
   /** First run: create the store with a passcode typed twice. */
@@ -240,6 +291,39 @@ export const contract = {
     true,
     z.object({ patientId: PatientId.optional(), afterSeq: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(10_000).optional() }).strict(),
     z.array(AuditEntryOut),
+  ),
+  /** Alerts of one patient, or of the panel (care team); the model-free ones are refreshed first. */
+  'alerts.list': method(
+    'query',
+    true,
+    z.object({ patientId: PatientId.optional(), state: z.enum(ALERT_STATES).optional() }).strict(),
+    z.array(AlertView),
+  ),
+  'alerts.acknowledge': method('command', true, z.object({ patientId: PatientId, alertId: AlertIdSchema }).strict(), AlertView),
+  /** Resolving needs a note saying what was done. */
+  'alerts.resolve': method(
+    'command',
+    true,
+    z.object({ patientId: PatientId, alertId: AlertIdSchema, note: z.string().trim().min(1, 'A note is needed').max(ALERT_NOTE_MAX) }).strict(),
+    AlertView,
+  ),
+  /** RPM program status for a calendar month in the patient's zone (default: the current one). */
+  'program.get': method('query', true, z.object({ patientId: PatientId, month: Month.optional() }).strict(), ProgramStatusView),
+  'program.timer.start': method('command', true, z.object({ patientId: PatientId }).strict(), RunningTimerView),
+  /** `minutes` corrects a timer left running (at most the time that passed). */
+  'program.timer.stop': method(
+    'command',
+    true,
+    z.object({ patientId: PatientId, note: z.string().max(1000).optional(), minutes: z.number().int().min(0).max(100_000).optional() }).strict(),
+    MinuteEntryView,
+  ),
+  'program.minutes.add': method(
+    'command',
+    true,
+    z
+      .object({ patientId: PatientId, minutes: z.number().int().min(1).max(240), note: z.string().trim().min(1, 'A note is needed').max(1000), atMs: z.number().optional() })
+      .strict(),
+    MinuteEntryView,
   ),
 } as const;
 

@@ -10,7 +10,9 @@
  *    and data used; a "condition cleared" mark is taken back;
  *  - marks an unresolved alert of that source whose condition is no longer among the candidates as
  *    "condition cleared" (once, with the time); it is never deleted and stays until resolved;
- *  - leaves resolved alerts alone: a condition that comes back after its alert was resolved is a new alert.
+ *  - a resolved alert stays resolved: while its condition goes on holding without a break, the candidate is
+ *    counted on it (seen count, last seen) and raises nothing new (a gap someone resolved as "patient
+ *    travelling" is not raised again every refresh); once the condition has cleared, its return is a new alert.
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -76,11 +78,26 @@ export function reconcileAlerts(
     let merged = 0;
     let cleared = 0;
     const matched = new Set<string>();
-    for (let i = 0; i < alerts.length; i++) {
+    // Unresolved alerts first, so that a condition matches its open alert before an older resolved one.
+    const order = alerts.map((a, i) => i).sort((i, j) => Number(alerts[i]!.state === 'resolved') - Number(alerts[j]!.state === 'resolved'));
+    for (const i of order) {
       const a = alerts[i]!;
-      if (a.source !== source || a.state === 'resolved') continue;
+      if (a.source !== source) continue;
       const key = conditionKey(a.kind, a.key);
       const c = byKey.get(key);
+      if (a.state === 'resolved') {
+        if (a.conditionClearedMs !== null) continue;
+        if (c !== undefined && !matched.has(key)) {
+          // The condition its resolver saw, still holding: no new alert.
+          matched.add(key);
+          alerts[i] = { ...a, lastSeenMs: nowMs, seenCount: a.seenCount + 1 };
+          merged++;
+        } else if (c === undefined) {
+          alerts[i] = { ...a, conditionClearedMs: nowMs };
+          cleared++;
+        }
+        continue;
+      }
       if (c !== undefined && !matched.has(key)) {
         matched.add(key);
         alerts[i] = {

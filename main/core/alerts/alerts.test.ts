@@ -115,7 +115,12 @@ describe('alert lifecycle', () => {
       expect(listAlerts(store, p).find((a) => a.id === gap.id)).toMatchObject({ conditionClearedMs: null, seenCount: 2 });
 
       resolveAlert(store, p, gap.id, NURSE, 'Patient travelling.', DAY0_MS + 4 * DAY_MS);
-      reconcileAlerts(store, p, 'data-gaps', [candidate('no-data', STREAM.weight)], DAY0_MS + 5 * DAY_MS);
+      // Still the condition that was resolved: counted on it, nothing new raised.
+      expect(reconcileAlerts(store, p, 'data-gaps', [candidate('no-data', STREAM.weight)], DAY0_MS + 5 * DAY_MS)).toMatchObject({ raised: 0, merged: 1 });
+      expect(listAlerts(store, p).find((a) => a.id === gap.id)).toMatchObject({ state: 'resolved', seenCount: 3, lastSeenMs: DAY0_MS + 5 * DAY_MS });
+      // It clears, then comes back: a new alert.
+      expect(reconcileAlerts(store, p, 'data-gaps', [], DAY0_MS + 6 * DAY_MS)).toMatchObject({ cleared: 1 });
+      expect(reconcileAlerts(store, p, 'data-gaps', [candidate('no-data', STREAM.weight)], DAY0_MS + 7 * DAY_MS)).toMatchObject({ raised: 1 });
       all = listAlerts(store, p);
       expect(all.filter((a) => a.source === 'data-gaps').map((a) => a.state).sort()).toEqual(['open', 'resolved']);
 

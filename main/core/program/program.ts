@@ -69,7 +69,7 @@ export interface ProgramStatus {
   readonly deviceDays: {
     readonly count: number;
     /** Local dates (YYYY-MM-DD) with device data, in order. */
-    readonly dates: readonly string[];
+    readonly dates: string[];
     readonly code: DeviceCode | null;
     /** Days of the period up to and including today (all of them once it is over). */
     readonly elapsedDays: number;
@@ -79,8 +79,8 @@ export interface ProgramStatus {
   readonly minutes: {
     readonly totalSeconds: number;
     readonly totalMinutes: number;
-    readonly entries: readonly MinuteEntry[];
-    readonly codes: readonly CodeUnits[];
+    readonly entries: MinuteEntry[];
+    readonly codes: CodeUnits[];
     readonly next: { readonly code: string; readonly minutesNeeded: number };
   };
   /** The timer running now, whatever period it started in. */
