@@ -38,6 +38,14 @@ Commands:
                                the patient's data their consent permits as a FHIR Bundle (audited)
   users add --role admin|clinician|nurse|patient [--patient ID] | list [--json] | disable|enable|remove --account ID
                                accounts with their own passcode (CARETWIN_NEW_PASSCODE, or asked) and key slot
+  alerts [--json] [--patient ID] [--state open|acknowledged|resolved]
+                               alerts with reasons (no-data and CGM-wear alerts are refreshed first)
+  alerts ack|resolve --patient ID --alert ID [--note TEXT]
+                               acknowledge an alert, or resolve it with a note saying what was done
+  program [--month YYYY-MM] [--json] [--patient ID]
+                               RPM program: device days (99445/99454), projection of 16 days, minutes (99470/99457/99458)
+  program timer start|stop --patient ID [--note TEXT] [--minutes N] | program add --patient ID --minutes N --note TEXT
+                               log interactive minutes with a per-patient timer (survives restarts) or by hand
 
 Every command takes --data-dir DIR (default: ${'<OS app-data>/CareTwin'}). Commands unlock with CARETWIN_PASSCODE
 (or ask); consent, retention, audit, export and users act as CARETWIN_ACCOUNT when it is set, else as the owner.`;

@@ -10,6 +10,7 @@ import { twinHfCommand } from './twin-hf.js';
 import { twinCommand } from './twin.js';
 import { auditCommand, consentCommand, exportCommand, retentionCommand } from './consent.js';
 import { usersCommand } from './users.js';
+import { alertsCommand, programCommand } from './alerts-program.js';
 
 export interface CommandIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -47,4 +48,6 @@ export const commands: Record<string, Command> = {
   audit: auditCommand,
   export: exportCommand,
   users: usersCommand,
+  alerts: alertsCommand,
+  program: programCommand,
 };
