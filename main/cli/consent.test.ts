@@ -59,6 +59,19 @@ describe('caretwin consent / retention / audit / export', () => {
     expect(broken.err).toEqual(['caretwin audit: broken at entry 3: entry 3 was changed after it was written.']);
   });
 
+  it('an import from the command line is audited with format and counts, never the file name', async () => {
+    const file = path.resolve('../shared/data/cgm/nightscout-entries-oref0-example.json');
+    expect((await cli(['import', '--patient', patient, '--data-dir', dataDir, file])).code).toBe(0);
+    const list = JSON.parse((await cli(['audit', 'list', '--json', '--data-dir', dataDir])).out) as {
+      action: string;
+      patientId: string;
+      details: Record<string, unknown>;
+    }[];
+    const entry = list.find((e) => e.action === 'import');
+    expect(entry).toMatchObject({ patientId: patient, details: { format: expect.any(String) as unknown, patients: 1 } });
+    expect(JSON.stringify(list)).not.toContain('oref0-example');
+  });
+
   it('consent set with a retention period, import from an exported FHIR Consent, and a sweep with nothing due', async () => {
     const set = await cli(['consent', 'set', '--patient', patient, '--class', 'activity', '--roles', 'clinician', '--retention-days', '400', '--data-dir', dataDir]);
     expect(set.code).toBe(0);

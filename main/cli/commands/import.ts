@@ -53,6 +53,14 @@ export const importCommand: Command = {
           const onProgress = process.stderr.isTTY ? terminalProgress(path.basename(file)) : undefined;
           const report = await importFile(store, file, { patientId, zone, ...(onProgress ? { onProgress } : {}) });
           reports.push(report);
+          // Every import is in the audit log: format and counts only, never the file name (it may name the person).
+          const only = report.patients.length === 1 ? report.patients[0]!.id : null;
+          store.audit({
+            actor: { actor: store.account.id, role: store.account.role },
+            action: 'import',
+            patientId: only,
+            details: { format: report.format, added: report.added, patients: report.patients.length },
+          });
           if (!values.json) printReport(report, io.stdout);
         } catch (err) {
           if (process.stderr.isTTY) process.stderr.write('\n');

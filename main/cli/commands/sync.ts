@@ -75,6 +75,7 @@ export const syncCommand: Command = {
     try {
       if (nightscout !== undefined && nsAuth !== undefined) {
         const report = await syncNightscout({ store, siteUrl: nightscout, patientId: String(values.patient), auth: nsAuth });
+        auditSync(store, 'nightscout', String(values.patient), report.added);
         if (values.json) io.stdout(JSON.stringify(report, null, 2));
         else {
           io.stdout(`Nightscout: ${report.entries} entries read in ${report.pages} page(s), ${report.added} readings added, ${report.duplicates} already stored.`);
@@ -99,6 +100,7 @@ export const syncCommand: Command = {
       const client = new FhirHttpClient(base, source, { onRetry: (notice) => io.stderr(`caretwin sync: ${notice}`) });
       if (values.bulk) {
         const report = await bulkExportSync({ store, client, onProgress: (m) => io.stderr(`caretwin sync: ${m}`) });
+        auditSync(store, 'fhir-bulk', null, report.added);
         if (values.json) io.stdout(JSON.stringify(report, null, 2));
         else {
           io.stdout(`FHIR bulk export of ${report.transactionTime}: ${report.files} files, ${report.added} samples added, ${report.duplicates} already stored, ` +
@@ -113,6 +115,7 @@ export const syncCommand: Command = {
         ...(patientId ? { patientId } : {}),
         onProgress: (p) => io.stderr(`caretwin sync: ${p.resourceType}: ${p.resources} resources in ${p.pages} page(s)`),
       });
+      auditSync(store, 'fhir', patientId ?? null, report.added);
       if (values.json) io.stdout(JSON.stringify(report, null, 2));
       else {
         io.stdout(`FHIR sync: ${report.pages} pages, ${report.added} samples added, ${report.duplicates} already stored, ` +
@@ -183,4 +186,10 @@ function openSystemBrowser(url: string, io: CommandIo): void {
   const child = spawn(command, args, { stdio: 'ignore', detached: true });
   child.on('error', () => undefined);
   child.unref();
+}
+
+/** Every sync is in the audit log: source kind and counts only. */
+function auditSync(store: CareTwinStore, source: string, patientId: string | null, added: number): void {
+  const validId = patientId !== null && /^[0-9a-f]{32}$/.test(patientId) ? patientId : null;
+  store.audit({ actor: { actor: store.account.id, role: store.account.role }, action: 'sync', patientId: validId, details: { source, added } });
 }
