@@ -6,6 +6,8 @@ import { STREAMS } from '../../../shared/domain/streams.js';
 import { DemoTag } from '../components/DemoTag.js';
 import { MedicationList } from '../components/MedicationList.js';
 import { ImportPanel } from '../components/ImportPanel.js';
+import { AlertsPanel } from '../components/AlertsPanel.js';
+import { ProgramPanel } from '../components/ProgramPanel.js';
 import { ErrorNotice, Loading } from '../components/Notices.js';
 import { StreamSection } from '../components/StreamSection.js';
 import { ageYears, formatCalendarDate, viewerTimeZone } from '../format.js';
@@ -104,6 +106,9 @@ export function PatientScreen({ patientId }: { patientId: string }) {
         <p className="muted">Times on this page are in your time zone, {viewerTimeZone()}.</p>
       </div>
       {patient.error && <ErrorNotice title="This patient could not be updated." error={patient.error} onRetry={patient.retry} />}
+
+      <AlertsPanel patientId={detail.id} />
+      <ProgramPanel patientId={detail.id} />
 
       <ImportPanel patientId={detail.id} />
 
