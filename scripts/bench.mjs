@@ -24,5 +24,16 @@ await build({
   packages: 'external',
   logLevel: 'warning',
 });
+// The living twin's worker (main/core/twin/twin-compute-pool.ts), next to the refit worker.
+await build({
+  entryPoints: ['main/core/twin/living-twin-worker.ts'],
+  outfile: 'dist/twin/living-twin-worker.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  logLevel: 'warning',
+});
 const r = spawnSync(process.execPath, ['--expose-gc', 'dist/bench/main.mjs', ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -25,7 +25,7 @@ const tasks = {
   twinWorker: () =>
     build({
       ...common,
-      entryPoints: { 'refit-worker': 'main/core/twin/refit-worker.ts' },
+      entryPoints: { 'refit-worker': 'main/core/twin/refit-worker.ts', 'living-twin-worker': 'main/core/twin/living-twin-worker.ts' },
       outdir: 'dist/twin',
       outExtension: { '.js': '.mjs' },
       platform: 'node',

@@ -1,0 +1,20 @@
+/**
+ * A living-twin worker (./twin-compute-pool.ts): one patient's computeTwin per message, in order. Bundled on
+ * its own to dist/twin/living-twin-worker.mjs (scripts/build.mjs, scripts/bench.mjs).
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ComputeReply, ComputeTask } from './twin-compute-pool.js';
+import { computeTwin } from './twin-compute.js';
+
+const port = parentPort;
+if (port === null) throw new Error('living-twin-worker.ts runs as a worker thread only');
+
+port.on('message', (task: ComputeTask) => {
+  let reply: ComputeReply;
+  try {
+    reply = { kind: 'done', taskId: task.taskId, twin: computeTwin(task.inputs, task.previous, task.options) };
+  } catch (error) {
+    reply = { kind: 'failed', taskId: task.taskId, message: error instanceof Error ? error.message : String(error) };
+  }
+  port.postMessage(reply);
+});

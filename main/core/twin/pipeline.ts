@@ -1,0 +1,318 @@
+/**
+ * The living twin pipeline: when samples arrive (import, sync, demo, or `samplesArrived` directly), the
+ * affected patients' twins are brought up to date (./twin-compute.ts: the fast glucose layer filtered forward
+ * from its stored state, the daily glucose layer and the heart-failure twin re-run), stored encrypted as the
+ * derived record `derived.twin` with their provenance, their alerts reconciled into the alert store
+ * (../alerts/alert-store.ts, sources 'diabetes' and 'heart-failure'), and a summary pushed on `updates$`.
+ * `refitPanel` refits every twin on worker threads (glucose hyperparameters on ./refit-pool.ts's pool, the
+ * rest on ./twin-compute-pool.ts's), with progress and cancellation; nothing is stored until every patient is
+ * done, so a cancelled refit leaves the stored twins as they were.
+ *
+ * Consent: a patient whose consent does not permit derived data is skipped before anything of theirs is read;
+ * a series whose class is not permitted is neither read nor used (the store returns nothing for it).
+ */
+import { Subject, type Observable } from 'rxjs';
+import { STREAMS, type DataClass } from '../../../shared/domain/streams.js';
+import type { CareTwinStore } from '../store/store.js';
+import { reconcileAlerts, type ReconcileReport } from '../alerts/alert-store.js';
+import { RefitCancelledError, TwinRefitPool, type PanelPatient } from './refit-pool.js';
+import { computeOnWorkers } from './twin-compute-pool.js';
+import {
+  computeTwin,
+  diabetesCandidates,
+  heartFailureCandidates,
+  type StoredTwin,
+  TWIN_CGM_STREAM,
+  TWIN_RECORD,
+  TWIN_STREAMS,
+  type TwinInputs,
+  type SeriesInput,
+} from './twin-compute.js';
+
+export { TWIN_RECORD, type StoredTwin } from './twin-compute.js';
+
+type PipelineStore = Pick<
+  CareTwinStore,
+  'getPatient' | 'listPatients' | 'readSeries' | 'streamSummaries' | 'getMedications' | 'classInUse' | 'getDerivedRecord' | 'putDerivedRecord' | 'writeAtomically' | 'audit'
+>;
+
+/** What is pushed to open views after a twin is stored. */
+export interface TwinUpdate {
+  readonly patientId: string;
+  readonly computedMs: number;
+  readonly trigger: 'samples' | 'refit';
+  readonly glucose: {
+    readonly lastReadingMs: number;
+    readonly update: string;
+    readonly forecasts: readonly { readonly horizonMin: number; readonly medianMgDl: number; readonly lower80MgDl: number; readonly upper80MgDl: number }[];
+  } | null;
+  readonly daily: {
+    readonly originDay: number;
+    readonly days: number;
+    readonly meanGlucoseMgDl: number;
+    readonly gmiPct: number;
+    readonly timeInRange: number;
+    readonly timeBelow70: number;
+    readonly timeBelow54: number;
+  } | null;
+  readonly hf: { readonly lastDay: number; readonly alertActive: boolean; readonly fluidExcessKg: number } | null;
+  readonly alerts: { readonly raised: number; readonly merged: number; readonly cleared: number };
+}
+
+export interface PipelineOptions {
+  readonly store: () => PipelineStore;
+  readonly nowMs?: () => number;
+  /** glucose hyperparameters are refreshed when the newest reading is this many UTC days past their fit (default 1) */
+  readonly refreshDays?: number;
+  /** worker scripts (default: the bundled ones next to dist/cli or dist/bench) */
+  readonly refitWorkerUrl?: URL;
+  readonly computeWorkerUrl?: URL;
+  readonly poolSize?: number;
+}
+
+export interface PanelRefitOptions {
+  /** default: every patient */
+  readonly patientIds?: readonly string[];
+  readonly signal?: AbortSignal;
+  /** phases: reading the store, glucose refits on the refit pool, the rest on the twin workers, storing */
+  readonly onProgress?: (progress: { readonly phase: 'read' | 'glucose' | 'twin' | 'store'; readonly done: number; readonly total: number }) => void;
+}
+
+export interface PanelRefitReport {
+  readonly patients: number;
+  /** patients skipped because their consent does not permit derived data */
+  readonly skipped: number;
+  readonly glucoseRefits: number;
+  readonly alerts: { readonly raised: number; readonly merged: number; readonly cleared: number };
+  readonly ms: { readonly read: number; readonly glucose: number; readonly twin: number; readonly store: number; readonly total: number };
+}
+
+export class TwinPipeline {
+  private readonly subject = new Subject<TwinUpdate>();
+  readonly updates$: Observable<TwinUpdate> = this.subject.asObservable();
+  private readonly nowMs: () => number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private refitPool: TwinRefitPool | undefined;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** The stored twin of a patient, or undefined (none yet, or derived data not permitted). */
+  get(patientId: string): StoredTwin | undefined {
+    return this.options.store().getDerivedRecord<StoredTwin>(patientId, TWIN_RECORD);
+  }
+
+  /**
+   * Samples were stored for these patients (or for some patients: all are checked against what their stored
+   * twin was computed from). Updates run one batch at a time, in the order called.
+   */
+  samplesArrived(patientIds?: readonly string[]): Promise<TwinUpdate[]> {
+    const run = this.queue.then(async () => {
+      const store = this.options.store();
+      const ids = patientIds ?? store.listPatients().map((p) => p.id);
+      const updates: TwinUpdate[] = [];
+      for (const id of ids) {
+        const update = patientIds === undefined ? this.updateIfChanged(id) : this.updatePatient(id);
+        if (update !== null) updates.push(update);
+        // A host stays responsive while a panel is brought up to date.
+        if (ids.length > 1) await new Promise((resolve) => setImmediate(resolve));
+      }
+      return updates;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Brings one patient's twin up to date now (incremental when a twin is stored); null if not permitted. */
+  updatePatient(patientId: string, mode: 'incremental' | 'full' = 'incremental'): TwinUpdate | null {
+    const store = this.options.store();
+    const inputs = readTwinInputs(store, patientId);
+    if (inputs === null) return null;
+    const previous = store.getDerivedRecord<StoredTwin>(patientId, TWIN_RECORD);
+    const nowMs = this.nowMs();
+    const twin = computeTwin(inputs, previous, { nowMs, mode: previous === undefined ? 'full' : mode, refreshDays: this.options.refreshDays ?? 1 });
+    return this.store(store, patientId, twin, previous, 'samples');
+  }
+
+  private updateIfChanged(patientId: string): TwinUpdate | null {
+    const store = this.options.store();
+    if (!store.classInUse(patientId, 'derived')) return null;
+    const previous = store.getDerivedRecord<StoredTwin>(patientId, TWIN_RECORD);
+    const now = store
+      .streamSummaries(patientId)
+      .filter((s) => TWIN_STREAMS.includes(s.stream))
+      .map((s) => `${s.stream}:${s.count}:${s.lastMs}`)
+      .sort()
+      .join('|');
+    const before = (previous?.provenance.streams ?? []).map((s) => `${s.stream}:${s.count}:${s.lastMs}`).sort().join('|');
+    if (previous !== undefined && now === before) return null;
+    if (previous === undefined && now === '') return null;
+    return this.updatePatient(patientId);
+  }
+
+  private store(store: PipelineStore, patientId: string, twin: StoredTwin, previous: StoredTwin | undefined, trigger: TwinUpdate['trigger']): TwinUpdate | null {
+    const nowMs = twin.computedMs;
+    const counts = { raised: 0, merged: 0, cleared: 0 };
+    const add = (r: ReconcileReport): void => {
+      counts.raised += r.raised;
+      counts.merged += r.merged;
+      counts.cleared += r.cleared;
+    };
+    const stored = store.writeAtomically(() => {
+      if (!store.putDerivedRecord(patientId, TWIN_RECORD, twin)) return false;
+      if (twin.glucose || twin.daily || previous?.glucose || previous?.daily) {
+        add(reconcileAlerts(store, patientId, 'diabetes', diabetesCandidates(twin, nowMs), nowMs));
+      }
+      if (twin.hf || previous?.hf) add(reconcileAlerts(store, patientId, 'heart-failure', heartFailureCandidates(twin), nowMs));
+      return true;
+    });
+    if (!stored) return null;
+    const update = summarise(patientId, twin, trigger, counts);
+    this.subject.next(update);
+    return update;
+  }
+
+  /** A full refit of the panel (or of some patients) on worker threads; see the module comment. */
+  async refitPanel(options: PanelRefitOptions = {}): Promise<PanelRefitReport> {
+    const run = this.queue.then(() => this.runRefit(options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runRefit(options: PanelRefitOptions): Promise<PanelRefitReport> {
+    const started = performance.now();
+    const { signal, onProgress } = options;
+    const store = this.options.store();
+    const ids = options.patientIds ?? store.listPatients().map((p) => p.id);
+    const patients: { id: string; inputs: TwinInputs; previous: StoredTwin | undefined }[] = [];
+    let skipped = 0;
+    for (let i = 0; i < ids.length; i++) {
+      if (signal?.aborted) break;
+      const inputs = readTwinInputs(store, ids[i]!);
+      if (inputs === null) skipped++;
+      else patients.push({ id: ids[i]!, inputs, previous: store.getDerivedRecord<StoredTwin>(ids[i]!, TWIN_RECORD) });
+      onProgress?.({ phase: 'read', done: i + 1, total: ids.length });
+    }
+    const readMs = performance.now() - started;
+
+    // Glucose hyperparameters and bands on the refit pool; the series are copied (the inputs keep theirs).
+    const withCgm = patients.filter((p) => (p.inputs.series[TWIN_CGM_STREAM]?.tMs.length ?? 0) > 0);
+    const panel: PanelPatient[] = withCgm.map((p) => {
+      const cgm = p.inputs.series[TWIN_CGM_STREAM]!;
+      const fit = p.previous?.glucose?.fit;
+      return {
+        id: p.id,
+        series: { timeMin: cgm.tMs.map((t) => t / 60_000), glucoseMgDl: cgm.values.slice() },
+        ...(fit ? { previous: fit.parameters, previousBands: fit.bands.map((b) => ({ weights: Float64Array.from(b.fittedBand.weights), scaleFactors: Float64Array.from(b.fittedBand.scaleFactors) })) } : {}),
+      };
+    });
+    this.refitPool ??= new TwinRefitPool({ ...(this.options.refitWorkerUrl ? { workerUrl: this.options.refitWorkerUrl } : {}), ...(this.options.poolSize ? { size: this.options.poolSize } : {}) });
+    const glucoseStarted = performance.now();
+    const refits = await this.refitPool.refitPanel(panel, {
+      transfer: true,
+      ...(signal ? { signal } : {}),
+      onProgress: (p) => onProgress?.({ phase: 'glucose', done: p.done, total: p.total }),
+    });
+    const glucoseMs = performance.now() - glucoseStarted;
+    const refitById = new Map(refits.map((r) => [r.id, r.refit]));
+
+    const nowMs = this.nowMs();
+    const twinStarted = performance.now();
+    const twins = await computeOnWorkers(
+      patients.map((p) => {
+        const givenRefit = refitById.get(p.id);
+        return { inputs: p.inputs, previous: p.previous, options: { nowMs, mode: 'full' as const, ...(givenRefit ? { givenRefit } : {}) } };
+      }),
+      {
+        ...(signal ? { signal } : {}),
+        ...(this.options.computeWorkerUrl ? { workerUrl: this.options.computeWorkerUrl } : {}),
+        ...(this.options.poolSize ? { size: this.options.poolSize } : {}),
+        onProgress: (done, total) => onProgress?.({ phase: 'twin', done, total }),
+      },
+    );
+    const twinMs = performance.now() - twinStarted;
+    if (signal?.aborted) throw new RefitCancelledError(patients.length, patients.length);
+
+    // Storing is synchronous from here: a cancel now comes too late and changes nothing.
+    const storeStarted = performance.now();
+    const alerts = { raised: 0, merged: 0, cleared: 0 };
+    patients.forEach((p, i) => {
+      const update = this.store(store, p.id, twins[i]!, p.previous, 'refit');
+      if (update) {
+        alerts.raised += update.alerts.raised;
+        alerts.merged += update.alerts.merged;
+        alerts.cleared += update.alerts.cleared;
+      }
+      onProgress?.({ phase: 'store', done: i + 1, total: patients.length });
+    });
+    const storeMs = performance.now() - storeStarted;
+    return {
+      patients: patients.length,
+      skipped,
+      glucoseRefits: refits.length,
+      alerts,
+      ms: { read: readMs, glucose: glucoseMs, twin: twinMs, store: storeMs, total: performance.now() - started },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    await this.refitPool?.close();
+    this.refitPool = undefined;
+    this.subject.complete();
+  }
+}
+
+/** The twin's inputs from the store, or null when the patient's consent does not permit derived data. */
+export function readTwinInputs(store: PipelineStore, patientId: string): TwinInputs | null {
+  if (!store.classInUse(patientId, 'derived')) return null;
+  const patient = store.getPatient(patientId);
+  if (patient === undefined) return null;
+  const series: Record<string, SeriesInput> = {};
+  const permitted = new Map<DataClass, boolean>();
+  for (const stream of TWIN_STREAMS) {
+    const dataClass = STREAMS.get(stream)!.dataClass;
+    if (!permitted.has(dataClass)) permitted.set(dataClass, store.classInUse(patientId, dataClass));
+    // A class the consent does not permit now is not asked for at all.
+    if (permitted.get(dataClass) !== true) continue;
+    const read = store.readSeries(patientId, stream);
+    if (read.tMs.length > 0) series[stream] = { tMs: read.tMs, values: read.values };
+  }
+  return {
+    conditions: [...patient.profile.conditions],
+    zone: patient.profile.zone ?? null,
+    series,
+    medications: store.classInUse(patientId, 'medications') ? store.getMedications(patientId) : [],
+  };
+}
+
+function summarise(patientId: string, twin: StoredTwin, trigger: TwinUpdate['trigger'], alerts: TwinUpdate['alerts']): TwinUpdate {
+  const window = twin.daily?.windows.find((w) => w.lengthDays === 14) ?? twin.daily?.windows[0];
+  return {
+    patientId,
+    computedMs: twin.computedMs,
+    trigger,
+    glucose: twin.glucose
+      ? {
+          lastReadingMs: twin.glucose.lastReadingMs,
+          update: twin.glucose.update,
+          forecasts: twin.glucose.forecasts.map((f) => ({ horizonMin: f.horizonMin, medianMgDl: f.medianMgDl, lower80MgDl: f.lower80MgDl, upper80MgDl: f.upper80MgDl })),
+        }
+      : null,
+    daily:
+      twin.daily && window
+        ? {
+            originDay: twin.daily.originDay,
+            days: window.lengthDays,
+            meanGlucoseMgDl: window.meanGlucoseMgDl.mean,
+            gmiPct: window.gmiPct.mean,
+            timeInRange: window.timeInRange.mean,
+            timeBelow70: window.timeBelow70.mean,
+            timeBelow54: window.timeBelow54.mean,
+          }
+        : null,
+    hf: twin.hf ? { lastDay: twin.hf.lastDay, alertActive: twin.hf.alertActive, fluidExcessKg: twin.hf.fluidExcessKg.mean } : null,
+    alerts,
+  };
+}
