@@ -49,7 +49,7 @@ export interface DemoOptions {
 export interface SessionService {
   isUnlocked(ctx?: CallerContext): boolean;
   status(ctx?: CallerContext): SessionStatus;
-  setup(passcode: string): Promise<SessionStatus>;
+  setup(passcode: string, ctx?: CallerContext): Promise<SessionStatus>;
   /**
    * Without an account: the store's passcode (the owner, an admin), for every connection, as before accounts.
    * With one: that account signs in on this connection only (opening the store if it is locked).
@@ -134,7 +134,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     };
   }
 
-  const consent = createConsentService(requireStore, nowMs);
+  const consent = createConsentService(requireStore, nowMs, () => emit('patients-changed'));
 
   function runSweep(): void {
     try {
@@ -151,15 +151,23 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
   }
 
   function signIn(account: AccountInfo, ctx: CallerContext | undefined): void {
-    if (account.id === OWNER_ACCOUNT && ctx === undefined) ownerSession = true;
-    else if (ctx !== undefined) signedIn.set(ctx.connectionId, callerForAccount(account));
-    else throw new AppError('VALIDATION', 'An account signs in on a connection.');
+    if (account.id === OWNER_ACCOUNT) ownerSession = true;
+    else if (ctx === undefined) throw new AppError('VALIDATION', 'An account signs in on a connection.');
+    if (ctx !== undefined) signedIn.set(ctx.connectionId, callerForAccount(account));
     requireStore().audit({
       actor: { actor: account.id, role: account.role },
       action: 'account.unlock',
       patientId: account.patientId,
       details: { host: options.host },
     });
+  }
+
+  /**
+   * The store passcode opens CareTwin for every connection only while it is the one account (single-user use, as
+   * before accounts existed); once accounts exist, each connection signs in for itself.
+   */
+  function ownerForAll(): boolean {
+    return ownerSession && store !== undefined && !store.hasAccounts();
   }
 
   function startIdleTimer(): void {
@@ -171,7 +179,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
   async function afterOpen(opened: CareTwinStore, ctx?: CallerContext): Promise<SessionStatus> {
     store = opened;
     lastActivityMs = nowMs();
-    signIn(opened.account, opened.account.id === OWNER_ACCOUNT ? undefined : ctx);
+    signIn(opened.account, ctx);
     startIdleTimer();
     // Retention: at start-up, then daily while the store stays open.
     runSweep();
@@ -195,21 +203,21 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
   }
 
   const session: SessionService = {
-    isUnlocked: (ctx) => store !== undefined && (ownerSession || (ctx !== undefined && signedIn.has(ctx.connectionId))),
+    isUnlocked: (ctx) => store !== undefined && (ownerForAll() || (ctx !== undefined && signedIn.has(ctx.connectionId))),
     status,
-    setup: (passcode) =>
+    setup: (passcode, ctx) =>
       exclusive(async () => {
         if (store || CareTwinStore.inspect(options.dataDir).state !== 'absent') {
           throw new AppError('CONFLICT', 'A CareTwin store already exists here. Unlock it instead.');
         }
-        return afterOpen(await CareTwinStore.create(options.dataDir, passcode, { kdf: options.kdf, nowMs }));
+        return afterOpen(await CareTwinStore.create(options.dataDir, passcode, { kdf: options.kdf, nowMs }), ctx);
       }),
     unlock: (passcode, account, ctx) =>
       exclusive(async () => {
         if (store) {
-          if (account === undefined) return status();
+          if (account === undefined && ownerForAll()) return status(ctx);
           // Another person signing in on the running app: their passcode must open their slot to this store's key.
-          signIn(await store.verifyAccount(account, passcode), ctx);
+          signIn(await store.verifyAccount(account ?? OWNER_ACCOUNT, passcode), ctx);
           return status(ctx);
         }
         if (CareTwinStore.inspect(options.dataDir).state === 'absent') {
@@ -221,7 +229,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     caller: (ctx) => {
       const bound = ctx === undefined ? undefined : signedIn.get(ctx.connectionId);
       if (bound !== undefined) return bound;
-      if (store !== undefined && ownerSession) return STORE_OWNER;
+      if (ownerForAll()) return STORE_OWNER;
       throw new AppError('LOCKED', 'Sign in to CareTwin with your account and passcode.');
     },
     touch: () => {

@@ -160,6 +160,20 @@ describe('roles through the web host and the router', () => {
     });
   });
 
+  it('once other accounts exist the store passcode no longer opens every connection: each signs in', async () => {
+    const a = await client();
+    expect(await a.call('session.setup', { passcode: OWNER_PASS, confirm: OWNER_PASS })).toMatchObject({ ok: true });
+    const b = await client();
+    expect(await b.call('panel.list')).toMatchObject({ ok: true });
+    await services.store().addAccount({ actor: 'owner', role: 'admin' }, 'clinician', 'clinician passcode');
+    expect(await a.call('panel.list')).toMatchObject({ ok: true });
+    expect(await b.call('panel.list')).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+    expect(await b.call('session.status')).toMatchObject({ ok: true, value: { state: 'locked', patientCount: null, account: null } });
+    expect(await b.call('session.unlock', { passcode: 'not the owner one' })).toMatchObject({ ok: false, error: { code: 'BAD_PASSCODE' } });
+    expect(await b.call('session.unlock', { passcode: OWNER_PASS })).toMatchObject({ ok: true, value: { account: { id: 'owner' } } });
+    expect(await b.call('panel.list')).toMatchObject({ ok: true });
+  });
+
   it('locks itself after the inactivity period', async () => {
     await services.session.setup(OWNER_PASS);
     const c = await client();

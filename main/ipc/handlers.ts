@@ -15,7 +15,7 @@ export type Handlers = { [K in MethodName]: HandlerOf<K> };
 export function createHandlers(services: CareTwinServices): Handlers {
   return {
     'session.status': (ctx) => services.session.status(ctx),
-    'session.setup': (_ctx, input) => services.session.setup(input.passcode),
+    'session.setup': (ctx, input) => services.session.setup(input.passcode, ctx),
     'session.unlock': (ctx, input) => services.session.unlock(input.passcode, input.account, ctx),
     'session.lock': () => services.session.lock(),
     'demo.generate': async (_ctx, input) => {

@@ -53,7 +53,8 @@ function requireAuditAccess(caller: Caller, query?: AuditQuery): void {
   }
 }
 
-export function createConsentService(store: () => CareTwinStore, nowMs: () => number): ConsentService {
+/** `onChanged` runs after a consent change, so open views reload what they show. */
+export function createConsentService(store: () => CareTwinStore, nowMs: () => number, onChanged: () => void = () => undefined): ConsentService {
   const actorOf = (c: Caller) => ({ actor: c.actor, role: c.role });
   return {
     show(caller, patientId) {
@@ -64,12 +65,16 @@ export function createConsentService(store: () => CareTwinStore, nowMs: () => nu
     set(caller, patientId, dataClass, provision) {
       const s = store();
       requireConsentChange(s, caller, patientId);
-      return s.setConsent(actorOf(caller), patientId, dataClass, provision);
+      const report = s.setConsent(actorOf(caller), patientId, dataClass, provision);
+      onChanged();
+      return report;
     },
     revoke(caller, patientId, dataClass) {
       const s = store();
       requireConsentChange(s, caller, patientId);
-      return s.revokeConsent(actorOf(caller), patientId, dataClass);
+      const report = s.revokeConsent(actorOf(caller), patientId, dataClass);
+      onChanged();
+      return report;
     },
     importFhir(caller, patientId, json) {
       const s = store();

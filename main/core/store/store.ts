@@ -1137,6 +1137,12 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     }
   }
 
+  /** Whether any account besides the owner exists (then every connection signs in for itself). */
+  hasAccounts(): boolean {
+    this.requireOpen();
+    return this.db.prepare('SELECT 1 FROM accounts LIMIT 1').get() !== undefined;
+  }
+
   /** Every account, the owner first. */
   listAccounts(): AccountInfo[] {
     this.requireOpen();
