@@ -72,7 +72,7 @@ export function modelFreeCandidates(
         key: s.stream,
         severity: 'warning',
         text:
-          `No ${label} data for ${gapDays} days (last reading ${isoMinute(s.lastMs)} UTC); ` +
+          `No ${label} data for ${gapDays} day${gapDays === 1 ? '' : 's'} (last reading ${isoMinute(s.lastMs)} UTC); ` +
           `the limit for this stream is ${describeHours(limitHours)}.`,
         reason: {
           signals: [{ stream: s.stream, label: 'days without data', value: gapDays, unit: 'd', threshold: round1(limitHours / 24) }],
