@@ -19,6 +19,7 @@ import { benchGlucoseDaily } from './glucose-daily.js';
 import { benchGlucoseModel } from './glucose-model.js';
 import { benchRefit } from './refit.js';
 import { benchAlign } from './align.js';
+import { benchAlertsProgram } from './alerts-program.js';
 
 const json = process.argv.includes('--json');
 const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -167,6 +168,19 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
         say(`  ${r.file}, ${r.megabytes.toFixed(2)} MB, ${r.samples.toLocaleString('en-US')} samples: app ${r.appSeconds.toFixed(2)} s ` +
           `(sending ${r.sendSeconds.toFixed(2)} s, ${(r.megabytes / r.sendSeconds).toFixed(0)} MB/s), CLI ${r.cliSeconds.toFixed(2)} s`);
       }
+    },
+  },
+  alerts: {
+    title: '[alerts] model-free alerts and RPM program on the demo panel (120 and 1,000 x 90 days, real store): refresh, list, program status, day counts vs. a direct count',
+    async run() {
+      const rows = [];
+      for (const patients of [120, 1000]) {
+        const r = await benchAlertsProgram(patients);
+        rows.push(r);
+        say(`  ${patients} patients:`);
+        sayFigures({ ...r });
+      }
+      results.alerts = rows;
     },
   },
 };

@@ -92,6 +92,7 @@ export function programStatus(store: ProgramBackend, patientId: string, month: s
   if (patient === undefined) throw new AppError('NOT_FOUND', 'That patient is not in this store. See "caretwin patients".');
   const zone = patient.profile.zone ?? defaultZone;
   const period = monthPeriod(month, zone);
+  // A fresh clock: its memory for repeated wall times must not carry over from another call.
   const clock = new ZoneClock(period.zone);
   const today = localDayOf(clock, nowMs);
   const phase = today < period.firstDay ? 'future' : today > period.lastDay ? 'past' : 'current';
@@ -100,17 +101,28 @@ export function programStatus(store: ProgramBackend, patientId: string, month: s
   const recentFirst = today - RECENT_WEAR_DAYS;
   const days = new Set<number>();
   let firstDeviceDay = Infinity;
-  const fromMs = Math.min(period.startMs, nowMs - (RECENT_WEAR_DAYS + 1) * DAY_MS);
-  const toMs = Math.min(period.endMs - 1, nowMs);
+  // Local days loDay..hiDay and their starts in UTC (bounds[i] = local midnight of loDay + i; one more at the end).
+  const loDay = Math.min(period.firstDay, recentFirst);
+  const hiDay = Math.max(loDay, Math.min(period.lastDay, today));
+  const bounds = new Float64Array(hiDay - loDay + 2);
+  for (let i = 0; i < bounds.length; i++) bounds[i] = clock.toUtc((loDay + i) * DAY_MS).tMs;
+  const fromMs = bounds[0]!;
+  const toMs = Math.min(bounds[bounds.length - 1]! - 1, nowMs);
   for (const s of store.streamSummaries(patientId)) {
     if (!isDeviceStream(s.stream)) continue;
     firstDeviceDay = Math.min(firstDeviceDay, localDayOf(clock, s.firstMs));
-    if (s.lastMs < fromMs || s.firstMs > toMs) continue;
+    if (s.lastMs < fromMs || s.firstMs > toMs || fromMs > toMs) continue;
     const { tMs } = store.readSeries(patientId, s.stream, fromMs, toMs);
-    let lastDay = NaN;
+    // Samples are sorted: walk the day bounds alongside them.
+    let k = 0;
     for (let i = 0; i < tMs.length; i++) {
-      const d = localDayOf(clock, tMs[i]!);
-      if (d !== lastDay) days.add((lastDay = d));
+      const t = tMs[i]!;
+      if (t < bounds[k + 1]!) {
+        if (i > 0 && tMs[i - 1]! >= bounds[k]!) continue;
+      } else {
+        while (t >= bounds[k + 1]!) k++;
+      }
+      days.add(loDay + k);
     }
   }
   const inPeriod = [...days].filter((d) => d >= period.firstDay && d <= Math.min(period.lastDay, today)).sort((a, b) => a - b);
