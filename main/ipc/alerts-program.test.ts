@@ -47,6 +47,11 @@ describe('alerts and program through the router', () => {
     expect(alerts[0]!.text).toMatch(/No Body weight data for 5 days/);
     const alertId = alerts[0]!.id;
     expect(await router.invoke(ctx, 'alerts.resolve', { patientId, alertId, note: '  ' })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    // A patient account sees its own alerts but does not acknowledge them (refusal audited).
+    const patientCaller = { actor: 'patient-0000abcd', role: 'patient' as const, purpose: 'treatment' as const, ownPatientId: patientId };
+    expect(services.alerts.list(patientCaller, { patientId })).toHaveLength(1);
+    expect(() => services.alerts.acknowledge(patientCaller, patientId, alertId)).toThrow(/by the care team/);
+    expect(services.store().listAudit({ patientId }).filter((e) => e.action === 'phi.denied').map((e) => e.details.method)).toEqual(['alerts.acknowledge']);
     expect(await router.invoke(ctx, 'alerts.acknowledge', { patientId, alertId })).toMatchObject({ ok: true, value: { state: 'acknowledged', acknowledged: { by: 'owner' } } });
     expect(await router.invoke(ctx, 'alerts.acknowledge', { patientId, alertId })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
     expect(await router.invoke(ctx, 'alerts.resolve', { patientId, alertId, note: 'Scale replaced' })).toMatchObject({ ok: true, value: { state: 'resolved' } });
@@ -59,8 +64,12 @@ describe('alerts and program through the router', () => {
     now += 4 * DAY;
     const again = (await router.invoke(ctx, 'alerts.list', { patientId })) as { value: AlertView[] };
     expect(again.value.map((a) => a.state)).toEqual(['open', 'resolved']);
-    const actions = services.store().listAudit({ patientId }).filter((e) => e.action === 'alert.action').map((e) => e.details.action);
-    expect(actions).toEqual(['acknowledge', 'resolve']);
+    // Each change is one audit entry (alert.action), not also a phi.read.
+    const entries = services.store().listAudit({ patientId }).filter((e) => e.outcome === 'ok').filter((e) => e.action === 'alert.action' || String(e.details.method).startsWith('alerts.a') || String(e.details.method).startsWith('alerts.r'));
+    expect(entries.map((e) => [e.action, e.details.action])).toEqual([
+      ['alert.action', 'acknowledge'],
+      ['alert.action', 'resolve'],
+    ]);
   });
 
   it('tracks program days and minutes for the current month, with a timer', async () => {

@@ -25,6 +25,9 @@ const AUDIT_AS: Partial<Record<MethodName, AuditAction | null>> = {
   // Consent changes are audited by the store, in the transaction that makes them.
   'consent.set': null,
   'consent.revoke': null,
+  // Alert changes are audited (alert.action) by the alert store, in the transaction that makes them.
+  'alerts.acknowledge': null,
+  'alerts.resolve': null,
 };
 
 /** Methods only some roles may call at all (the rest are decided per patient and class in the core). */
@@ -36,6 +39,11 @@ const METHOD_ROLES: Partial<Record<MethodName, readonly Role[]>> = {
   'import.finish': CARE_TEAM,
   'import.cancel': CARE_TEAM,
   'import.progress': CARE_TEAM,
+  'alerts.acknowledge': CARE_TEAM,
+  'alerts.resolve': CARE_TEAM,
+  'program.timer.start': CARE_TEAM,
+  'program.timer.stop': CARE_TEAM,
+  'program.minutes.add': CARE_TEAM,
 };
 
 function auditActionOf(method: MethodName): AuditAction | null {
