@@ -41,6 +41,8 @@ export interface FastLayerTrack {
   readonly warmupShare: Float64Array;
   /** all zero, never written: ReadingKind.Cgm and Censoring.None for every reading */
   readonly zeros: Uint8Array;
+  /** a copy of the series' censoring flags, so that the filter reads this thread's own memory only */
+  readonly censoring: Uint8Array;
   /** [a_μ, a_d, a_s] before reading t's update, 3 per reading */
   readonly predictedState: Float64Array;
   /** [P_μμ, P_μd, P_μs, P_dd, P_ds, P_ss] before the update, 6 per reading */
@@ -63,6 +65,7 @@ export function createFastLayerTrack(capacity: number): FastLayerTrack {
     sensorStartMin: new Float64Array(capacity),
     warmupShare: new Float64Array(capacity),
     zeros: new Uint8Array(capacity),
+    censoring: new Uint8Array(capacity),
     predictedState: new Float64Array(3 * capacity),
     predictedCovariance: new Float64Array(6 * capacity),
     innovation: new Float64Array(capacity),
