@@ -70,7 +70,51 @@ describe('scale uncertainty of the recalibration', () => {
     expect(withScaleUncertainty(IDENTITY_SCALE_MIXTURE, 5)).toBe(IDENTITY_SCALE_MIXTURE);
     const fitted = { weights: Float64Array.of(0.9, 0.1), scaleFactors: Float64Array.of(1, 3) };
     expect(withScaleUncertainty(fitted, SCALE_UNCERTAINTY_MAX_ERRORS)).toBe(fitted);
-    expect(withScaleUncertainty(fitted, 20).scaleFactors).toHaveLength(10);
+    expect(withScaleUncertainty(fitted, 20).scaleFactors).toHaveLength(6);
+  });
+
+  it('keeps every component within a few times the fitted scale, however few the errors', () => {
+    // The old 5-point rule put 1.1 % of the weight at 17.5× (ν = 3) and 7.1× (ν = 4) the fitted scale.
+    const scale = { weights: Float64Array.of(1), scaleFactors: Float64Array.of(2) };
+    for (const nu of [0.5, 3, 4, 6, 10]) {
+      const widened = withScaleUncertainty(scale, nu);
+      expect(Math.max(...widened.scaleFactors) / 2).toBeLessThan(3.5);
+      expect(Math.min(...widened.scaleFactors) / 2).toBeGreaterThan(0.6);
+    }
+  });
+
+  it('keeps forecasts into a gap bounded: finite, sane CRPS 4 h ahead from a day with a 4 h gap', () => {
+    // 240-min errors from a few hours of data amount to one or two independent ones, so the band is
+    // widened the most there; with the old 5-point rule the CRPS here came out as −4.4e23 (a component at
+    // 17× the scale: cancellation in the log-normal CRPS), with the 3-point rule 26.9 mg/dL (RMSE 47.4).
+    const protocol: ForecastProtocol = { ...SHORT_PROTOCOL, horizonsMin: [30, 240] };
+    const all = Float64Array.from({ length: 2 * 288 }, (_, i) => 5 * i);
+    const scores = new HorizonScoreAccumulator();
+    let maxUpper = 0;
+    for (const seed of [7, 8, 9, 10]) {
+      const full = simulateFastLayer(TRUTH, all, seededRandom(seed));
+      const keep = Array.from(all, (t) => t < 14 * 60 || t >= 18 * 60);
+      const indices = keep.flatMap((k, i) => (k ? [i] : []));
+      const readings: GlucoseReadings = {
+        timeMin: Float64Array.from(indices, (i) => all[i]!),
+        logGlucose: Float64Array.from(indices, (i) => full.logGlucose[i]!),
+        kind: Uint8Array.from(indices, (i) => full.kind[i]!),
+        censoring: Uint8Array.from(indices, (i) => full.censoring[i]!),
+      };
+      for (const origin of forecastWithTwin(readings, protocol)) {
+        const target = nearestReading(all, readings.timeMin[origin.index]! + 240, protocol.targetToleranceMin);
+        if (target < 0) continue;
+        const forecast = origin.forecasts[1]!;
+        scores.add(forecast, Math.exp(full.logGlucose[target]!));
+        maxUpper = Math.max(maxUpper, forecast.quantile(0.975));
+      }
+    }
+    const summary = scores.summary();
+    expect(summary.count).toBeGreaterThan(500);
+    expect(summary.crps).toBeGreaterThan(0);
+    expect(summary.crps).toBeLessThan(summary.rmse);
+    expect(summary.coverage95).toBeGreaterThan(0.9);
+    expect(Number.isFinite(maxUpper)).toBe(true);
   });
 
   it('fits the wide component only from enough independent errors', () => {
