@@ -91,10 +91,19 @@ describe('alerts and program on a patient page', () => {
     await expect.poll(() => program.fact('Days with device data').innerText()).toMatch(new RegExp(`^${weightDays} of \\d+ so far`));
     await program.startTimer().click();
     await expect.poll(() => program.timerStatus().innerText()).toMatch(/Timer running since/);
+    // A timer stopped at once logs nothing worth a minute; a corrected one logs what was given (at most what passed).
     await program.stopTimer().click();
     await program.startTimer().waitFor({ timeout: 15_000 });
     await program.logMinutes(12, 'Phone call about weights');
     await expect.poll(() => program.fact('Interactive minutes').innerText()).toMatch(/^12 \(99470; 8 more for 99457\)/);
+    await program.startTimer().click();
+    await program.section().getByLabel(/Log instead/).fill('5');
+    await program.stopTimer().click();
+    await expect.poll(() => program.section().getByRole('alert').innerText()).toMatch(/at most the \d+ that passed/);
+    await program.section().getByLabel(/Log instead/).fill('0');
+    await program.stopTimer().click();
+    await program.startTimer().waitFor({ timeout: 15_000 });
+    await expect.poll(() => program.fact('Interactive minutes').innerText()).toMatch(/^12 /);
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -41,6 +41,7 @@ export function ProgramPanel({ patientId }: { patientId: string }) {
   const [error, setError] = useState<IpcError | undefined>(undefined);
   const [minutes, setMinutes] = useState('');
   const [note, setNote] = useState('');
+  const [correction, setCorrection] = useState('');
   const nowMs = useNow(30_000);
   const s = program.value;
 
@@ -92,7 +93,27 @@ export function ProgramPanel({ patientId }: { patientId: string }) {
                 <p role="status">
                   Timer running since {formatDateTime(s.timer.startMs)} ({Math.max(0, Math.floor((nowMs - s.timer.startMs) / 60_000))} min).
                 </p>
-                <button type="button" className="button button-primary" disabled={busy} onClick={() => void run(() => client.call('program.timer.stop', { patientId }))}>
+                <label htmlFor="program-timer-correction">Log instead (minutes, for a timer left running)</label>
+                <input
+                  id="program-timer-correction"
+                  type="number"
+                  min={0}
+                  step={1}
+                  value={correction}
+                  onChange={(e) => setCorrection(e.target.value)}
+                  disabled={busy}
+                />
+                <button
+                  type="button"
+                  className="button button-primary"
+                  disabled={busy || (correction !== '' && !Number.isInteger(Number(correction)))}
+                  onClick={() =>
+                    void run(
+                      () => client.call('program.timer.stop', correction === '' ? { patientId } : { patientId, minutes: Number(correction) }),
+                      () => setCorrection(''),
+                    )
+                  }
+                >
                   Stop timer
                 </button>
               </>
