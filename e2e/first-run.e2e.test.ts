@@ -84,7 +84,8 @@ describe('first run in the web host', () => {
     await expect.poll(() => unlock.error().innerText()).toMatch(/passcode is not right/i);
     expect(await page.getByText(name).count()).toBe(0);
     await unlock.unlock(PASSCODE);
-    await expect.poll(() => patient.heading().innerText()).toBe(name);
+    // Argon2id at the shipped cost takes about a second, more on a busy machine: wait for it, not for a default.
+    await expect.poll(() => patient.heading().innerText(), { timeout: 15_000 }).toBe(name);
     await page.goBack();
     await new PanelScreen(page).table().waitFor();
   });

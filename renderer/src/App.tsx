@@ -4,6 +4,7 @@ import { HeaderBar } from './components/HeaderBar.js';
 import { ErrorNotice, Loading } from './components/Notices.js';
 import { asIpcError, type CareTwinClient, type IpcError } from './ipc/client.js';
 import { CannotStartScreen } from './screens/CannotStartScreen.js';
+import { ConsentScreen } from './screens/ConsentScreen.js';
 import { SetupScreen } from './screens/SetupScreen.js';
 import { UnlockScreen } from './screens/UnlockScreen.js';
 import { Workspace } from './screens/Workspace.js';
@@ -56,7 +57,13 @@ export function App({ client }: { client: CareTwinClient }) {
       {lockError && <ErrorNotice title="CareTwin could not be locked." error={lockError} onRetry={lock} />}
       {status.state === 'uninitialised' && <SetupScreen dataDir={status.dataDir} onDone={setStatus} />}
       {status.state === 'locked' && <UnlockScreen dataDir={status.dataDir} onDone={setStatus} />}
-      {status.state === 'unlocked' && <Workspace status={status} />}
+      {status.state === 'unlocked' &&
+        (status.account?.role === 'patient' && status.account.patientId !== null ? (
+          // A patient account sees its own record's sharing screen, never the panel.
+          <ConsentScreen patientId={status.account.patientId} />
+        ) : (
+          <Workspace status={status} />
+        ))}
     </AppContext>
   );
 }

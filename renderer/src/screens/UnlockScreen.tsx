@@ -8,6 +8,7 @@ import { useApp } from '../session.js';
 export function UnlockScreen({ dataDir, onDone }: { dataDir: string; onDone: (status: SessionStatus) => void }) {
   const { client } = useApp();
   const [passcode, setPasscode] = useState('');
+  const [account, setAccount] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
   const [failures, setFailures] = useState(0);
@@ -28,7 +29,8 @@ export function UnlockScreen({ dataDir, onDone }: { dataDir: string; onDone: (st
     setBusy(true);
     setError(undefined);
     try {
-      onDone(await client.call('session.unlock', { passcode }));
+      const id = account.trim();
+      onDone(await client.call('session.unlock', id === '' ? { passcode } : { passcode, account: id }));
     } catch (e) {
       setError(asIpcError(e).message);
       setPasscode('');
@@ -44,6 +46,21 @@ export function UnlockScreen({ dataDir, onDone }: { dataDir: string; onDone: (st
         <p>
           Store at <span className="path">{dataDir}</span>
         </p>
+        <div className="field">
+          <label htmlFor="unlock-account">Account</label>
+          <input
+            id="unlock-account"
+            value={account}
+            onChange={(e) => setAccount(e.target.value)}
+            autoComplete="username"
+            spellCheck={false}
+            readOnly={busy}
+            aria-describedby="unlock-account-hint"
+          />
+          <p className="field-hint" id="unlock-account-hint">
+            Your account id, e.g. nurse-1a2b3c4d. Leave it empty to use the store&apos;s own passcode.
+          </p>
+        </div>
         <PasscodeField
           ref={input}
           label="Passcode"
