@@ -20,6 +20,7 @@ import { benchGlucoseModel } from './glucose-model.js';
 import { benchRefit } from './refit.js';
 import { benchAlign } from './align.js';
 import { benchAlertsProgram } from './alerts-program.js';
+import { benchConsentAudit } from './consent-audit.js';
 
 const json = process.argv.includes('--json');
 const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -181,6 +182,14 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
         sayFigures({ ...r });
       }
       results.alerts = rows;
+    },
+  },
+  consent: {
+    title: '[consent] audit log append and verify, revoking 90 days of CGM (crypto-shred + WAL truncate), consent-filtered FHIR export (real store)',
+    async run() {
+      const r = await benchConsentAudit();
+      results.consent = r;
+      sayFigures({ ...r });
     },
   },
 };
