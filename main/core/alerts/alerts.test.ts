@@ -166,10 +166,14 @@ describe('model-free alerts', () => {
       expect(w.reason.fromMs).toBe(lastWeight);
       expect(w.dataUsed.streams).toEqual([{ stream: STREAM.weight, count: weight.tMs.length, firstMs: weight.tMs[0], lastMs: lastWeight }]);
       expect(w.text).toMatch(/^No Body weight data for 4\.\d days .*limit for this stream is 3 days/);
-      // Four hours later the CGM is past its one-day limit too.
+      // Five hours later the CGM is past its one-day limit too.
       expect(modelFreeCandidates(store, p, end + 5 * HOUR_MS)['data-gaps'].map((c) => c.key).sort()).toEqual([STREAM.weight, STREAM.cgm].sort());
       // CGM started 10 days ago and stopped 20 h ago: wear over those 10 days is about 9.2/10.
       expect(found['cgm-wear']).toEqual([]);
+      // Fingersticks 5 days old: quiet while the CGM sends, an alert once it has stopped too.
+      store.writeSeries([{ patientId: p, stream: STREAM.fingerstick, source: 't', tMs: [end - 5 * DAY_MS], values: [140] }]);
+      expect(modelFreeCandidates(store, p, end)['data-gaps'].map((c) => c.key)).toEqual([STREAM.weight]);
+      expect(modelFreeCandidates(store, p, end + 5 * HOUR_MS)['data-gaps'].map((c) => c.key).sort()).toEqual([STREAM.weight, STREAM.cgm, STREAM.fingerstick].sort());
     }));
 
   it('raises CGM wear < 70 % over 14 days from the readings own interval (5 min Dexcom, 15 min Libre)', () =>
@@ -201,10 +205,12 @@ describe('model-free alerts', () => {
       let expectedTotal = 0;
       for (const { id } of store.listPatients()) {
         const expected: string[] = [];
+        const lastOf = (stream: string) => store.readSeries(id, stream).tMs.at(-1);
+        const lastCgm = lastOf(STREAM.cgm);
+        const cgmSending = lastCgm !== undefined && now - lastCgm <= MODEL_FREE_POLICY.noDataHours(STREAM.cgm) * HOUR_MS;
         for (const s of store.streamSummaries(id)) {
-          if (!isDeviceStream(s.stream)) continue;
-          const t = store.readSeries(id, s.stream).tMs;
-          if (now - t[t.length - 1]! > MODEL_FREE_POLICY.noDataHours(s.stream) * HOUR_MS) expected.push(s.stream);
+          if (!isDeviceStream(s.stream) || (s.stream === STREAM.fingerstick && cgmSending)) continue;
+          if (now - lastOf(s.stream)! > MODEL_FREE_POLICY.noDataHours(s.stream) * HOUR_MS) expected.push(s.stream);
         }
         expectedTotal += expected.length;
         const report = refreshModelFreeAlerts(store, id, now);

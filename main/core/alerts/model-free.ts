@@ -6,7 +6,8 @@
  *   are left out, as are streams never seen: we cannot know which devices a patient is meant to have).
  *   N is per stream: CGM glucose 1 day (a sensor sends every 5-15 minutes, so a day without readings means
  *   a failed or removed sensor or a broken upload); every other device stream (weight, blood pressure, heart
- *   rate, SpO2, fingersticks, steps, sleep: readings once or a few times a day) 3 days.
+ *   rate, SpO2, fingersticks, steps, sleep: readings once or a few times a day) 3 days. Fingersticks are
+ *   left alone while a CGM is sending (they only confirm or calibrate it then).
  * - CGM wear below 70 % over the last 14 days (source `cgm-wear`, kind `cgm-wear-low`, key `cgm`), the
  *   international consensus target (Battelino et al., Diabetes Care 2019: >= 70 % of data from 14 days). Wear
  *   is iglu's `active_percent`: the readings' own interval (the most common gap between consecutive readings,
@@ -60,8 +61,12 @@ export function modelFreeCandidates(
 ): ModelFreeCandidates {
   const gaps: AlertCandidate[] = [];
   const wear: AlertCandidate[] = [];
-  for (const s of store.streamSummaries(patientId)) {
+  const summaries = store.streamSummaries(patientId);
+  const cgm = summaries.find((s) => s.stream === STREAM.cgm);
+  const cgmSending = cgm !== undefined && nowMs - cgm.lastMs <= policy.noDataHours(STREAM.cgm) * HOUR_MS;
+  for (const s of summaries) {
     if (!isDeviceStream(s.stream)) continue;
+    if (s.stream === STREAM.fingerstick && cgmSending) continue;
     const label = STREAMS.get(s.stream)!.label;
     const limitHours = policy.noDataHours(s.stream);
     const gapMs = nowMs - s.lastMs;
