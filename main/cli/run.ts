@@ -28,6 +28,8 @@ Commands:
                                glucose twin forecasts with bands from a CGM CSV (iglu, Dexcom Clarity, simglucose), no store
   twin evaluate --cgm FILE [--drop-random F | --drop-gaps F --gap-hours A-B | --degradation-curve] [--seed S] [--json]
                                the twin's scores next to last value, linear and Nightscout AR2 on the same origins
+  twin refit [--patient ID] [--json]
+                               refit the stored patients' living twins on worker threads (progress on stderr; Ctrl-C cancels)
   consent show|set|revoke|import --patient ID [--class C] [--status permit|deny] [--purposes P,..] [--roles R,..]
           [--retention-days N|none] [--period-end YYYY-MM-DD|none] [--json] [FILE]
                                a patient's consent per data class; revoke (or deny) destroys that class's data

@@ -21,6 +21,7 @@ import { benchRefit } from './refit.js';
 import { benchAlign } from './align.js';
 import { benchAlertsProgram } from './alerts-program.js';
 import { benchConsentAudit } from './consent-audit.js';
+import { benchLivingTwin } from './living-twin.js';
 
 const json = process.argv.includes('--json');
 const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -169,6 +170,14 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
         say(`  ${r.file}, ${r.megabytes.toFixed(2)} MB, ${r.samples.toLocaleString('en-US')} samples: app ${r.appSeconds.toFixed(2)} s ` +
           `(sending ${r.sendSeconds.toFixed(2)} s, ${(r.megabytes / r.sendSeconds).toFixed(0)} MB/s), CLI ${r.cliSeconds.toFixed(2)} s`);
       }
+    },
+  },
+  'living-twin': {
+    title: '[twin] living twin on the demo panel (1,000 x 90 days, real store): full refit on worker threads, one new day of CGM, heart-failure alerts',
+    async run() {
+      const r = await benchLivingTwin();
+      results.livingTwin = r;
+      sayFigures(r);
     },
   },
   alerts: {

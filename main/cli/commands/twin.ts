@@ -29,9 +29,10 @@ import {
   readSimglucoseCsv,
 } from '../../core/ingest/formats/cgm-csv.js';
 import { intOption } from './options.js';
+import { runTwinRefit } from './twin-refit.js';
 import type { Command, CommandIo } from './index.js';
 
-const SUBCOMMANDS = 'forecast or evaluate';
+const SUBCOMMANDS = 'forecast, evaluate or refit';
 const MAX_HORIZON_MIN = 24 * 60;
 /** Quantiles written per forecast, in column order. */
 const OUTPUT_QUANTILES = [0.025, 0.1, 0.5, 0.9, 0.975] as const;
@@ -57,9 +58,16 @@ export const twinCommand: Command = {
     seed: { type: 'string' },
     'degradation-curve': { type: 'boolean' },
     json: { type: 'boolean' },
+    patient: { type: 'string' },
   },
-  async run({ values, io, positionals }) {
+  async run(ctx) {
+    const { values, io, positionals } = ctx;
     const [subcommand, ...extra] = positionals ?? [];
+    // The living twin's refit over the store (./twin-refit.ts).
+    if (subcommand === 'refit') {
+      if (extra.length > 0) throw invalidUsage('twin refit takes no arguments besides its options.');
+      return runTwinRefit(ctx);
+    }
     if (subcommand !== 'forecast' && subcommand !== 'evaluate') {
       throw invalidUsage(`say what to do: twin ${SUBCOMMANDS} (e.g. caretwin twin forecast --cgm FILE --out OUT.csv).`);
     }

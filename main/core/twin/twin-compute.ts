@@ -143,7 +143,14 @@ export interface ComputeOptions {
   readonly givenRefit?: PatientRefit;
   /** refresh the glucose hyperparameters when the newest reading is this many UTC days past the fit (default 1) */
   readonly refreshDays?: number;
+  /**
+   * sampled paths behind the daily layer's time-in-range bands (default 500: Monte Carlo error of a 95 % band
+   * edge about 1 pp of TIR, against 0.5 pp at the model's default 2,000, for a quarter of its cost)
+   */
+  readonly dailySamplePaths?: number;
 }
+
+export const DEFAULT_DAILY_SAMPLE_PATHS = 500;
 
 export const TWIN_CGM_STREAM = STREAM.cgm;
 /** Streams the twin reads. */
@@ -313,9 +320,10 @@ function dailyTwin(inputs: TwinInputs, diabetesType: 't1d' | 't2d', previous: Da
     diabetesType,
   };
   const keep = options.mode === 'incremental' && previous !== null;
+  const samplePaths = options.dailySamplePaths ?? DEFAULT_DAILY_SAMPLE_PATHS;
   const projection = projectDailyGlucose(
     input,
-    keep ? { hyperparameters: previous.hyperparameters } : previous !== null ? { warmStart: previous.hyperparameters } : {},
+    keep ? { hyperparameters: previous.hyperparameters, samplePaths } : previous !== null ? { warmStart: previous.hyperparameters, samplePaths } : { samplePaths },
   );
   return {
     modelVersion: projection.modelVersion,
