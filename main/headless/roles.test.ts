@@ -113,6 +113,7 @@ describe('roles through the web host and the router', () => {
     const nurseView = await n.call('patient.get', { patientId: mine });
     expect(nurseView.ok && (nurseView.value as { streams: { code: string }[] }).streams.map((s) => s.code)).toEqual([STREAM.weight]);
     expect(await n.call('consent.revoke', { patientId: mine, dataClass: 'vitals' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await n.call('users.list')).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
 
     const p = await client();
     expect(await p.call('session.unlock', { passcode: 'not the one', account: patient.id })).toMatchObject({
@@ -133,6 +134,7 @@ describe('roles through the web host and the router', () => {
     expect(denied.map((e) => [e.actor, e.role, e.patientId, e.details.method, e.details.dataClass ?? null])).toEqual([
       [nurse.id, 'nurse', mine, 'patient.series', 'cgm'],
       [nurse.id, 'nurse', mine, 'consent.set', null],
+      [nurse.id, 'nurse', null, 'users.list', null],
       [patient.id, 'patient', null, 'panel.list', null],
       [patient.id, 'patient', other, 'patient.get', null],
       [patient.id, 'patient', null, 'demo.generate', null],

@@ -114,6 +114,21 @@ describe('consent, retention and audit through the router', () => {
     expect(denied).toEqual([expect.objectContaining({ actor: 'acct-pat', role: 'patient', action: 'phi.denied', patientId })]);
   });
 
+  it('exports FHIR, verifies the audit chain and manages accounts through the contract', async () => {
+    const exported = await router.invoke(ctx, 'patient.exportFhir', { patientId });
+    expect(exported).toMatchObject({ ok: true, value: { observations: 50, classes: expect.arrayContaining(['cgm', 'activity']) as unknown } });
+    expect(await router.invoke(ctx, 'audit.verify', {})).toMatchObject({ ok: true, value: { ok: true, appendOnlyTriggers: true } });
+    const added = await router.invoke(ctx, 'users.add', { role: 'nurse', passcode: 'nurse passcode 1' });
+    expect(added).toMatchObject({ ok: true, value: { role: 'nurse', status: 'active' } });
+    const id = (added as { value: { id: string } }).value.id;
+    expect(await router.invoke(ctx, 'users.setStatus', { account: id, status: 'disabled' })).toMatchObject({ ok: true, value: { status: 'disabled' } });
+    expect(await router.invoke(ctx, 'users.list', {})).toMatchObject({ ok: true, value: [{ id: 'owner' }, { id, status: 'disabled' }] });
+    expect(await router.invoke(ctx, 'users.remove', { account: id })).toEqual({ ok: true, value: { removed: true } });
+    expect(await router.invoke(ctx, 'users.remove', { account: 'owner' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    const actions = services.store().listAudit().map((e) => e.action);
+    expect(actions).toEqual(['account.unlock', 'export', 'phi.read', 'account.add', 'account.disable', 'phi.read', 'account.remove']);
+  });
+
   it('sweeps retention when the store is unlocked with the clock past a class retention period', async () => {
     const set = await router.invoke(ctx, 'consent.set', {
       patientId,

@@ -30,6 +30,18 @@ export function createHandlers(services: CareTwinServices): Handlers {
       services.consent.set(services.session.caller(ctx), input.patientId, input.dataClass, input.provision),
     'consent.revoke': (ctx, input) => services.consent.revoke(services.session.caller(ctx), input.patientId, input.dataClass),
     'audit.list': (ctx, input) => services.consent.auditList(services.session.caller(ctx), input),
+    'patient.exportFhir': (ctx, input) => services.consent.exportBundle(services.session.caller(ctx), input.patientId),
+    'audit.verify': (ctx) => services.consent.auditVerify(services.session.caller(ctx)),
+    'users.list': () => services.store().listAccounts(),
+    'users.add': (ctx, input) =>
+      services
+        .store()
+        .addAccount(services.session.caller(ctx), input.role, input.passcode, input.patientId === undefined ? {} : { patientId: input.patientId }),
+    'users.setStatus': (ctx, input) => services.store().setAccountStatus(services.session.caller(ctx), input.account, input.status),
+    'users.remove': (ctx, input) => {
+      services.store().removeAccount(services.session.caller(ctx), input.account);
+      return { removed: true };
+    },
     'store.events': () => services.events$,
     'import.begin': (ctx, input) => services.imports.begin(ctx, input),
     'import.chunk': (ctx, input) => services.imports.chunk(ctx, input.importId, input.seq, input.data),
@@ -45,5 +57,8 @@ export function createHandlers(services: CareTwinServices): Handlers {
       services.program.stopTimer(services.session.caller(ctx), input.patientId, { note: input.note, minutes: input.minutes }),
     'program.minutes.add': (ctx, input) =>
       services.program.addMinutes(services.session.caller(ctx), input.patientId, { minutes: input.minutes, note: input.note, atMs: input.atMs }),
+    'twin.get': (ctx, input) => services.twin.get(services.session.caller(ctx), input.patientId),
+    'twin.updates': (ctx, input) => services.twin.updates(services.session.caller(ctx), input.patientId),
+    'twin.refit': (ctx, input) => services.twin.refit(services.session.caller(ctx), input.patientIds),
   };
 }

@@ -28,12 +28,23 @@ const AUDIT_AS: Partial<Record<MethodName, AuditAction | null>> = {
   // Alert changes are audited (alert.action) by the alert store, in the transaction that makes them.
   'alerts.acknowledge': null,
   'alerts.resolve': null,
+  // The exporter writes its own entry (`export`, with the classes included).
+  'patient.exportFhir': null,
+  // Account changes are audited by the store.
+  'users.add': null,
+  'users.setStatus': null,
+  'users.remove': null,
 };
 
 /** Methods only some roles may call at all (the rest are decided per patient and class in the core). */
 const CARE_TEAM: readonly Role[] = ['admin', 'clinician', 'nurse'];
 const METHOD_ROLES: Partial<Record<MethodName, readonly Role[]>> = {
   'demo.generate': ['admin'],
+  'users.list': ['admin'],
+  'users.add': ['admin'],
+  'users.setStatus': ['admin'],
+  'users.remove': ['admin'],
+  'audit.verify': CARE_TEAM,
   'import.begin': CARE_TEAM,
   'import.chunk': CARE_TEAM,
   'import.finish': CARE_TEAM,
@@ -44,6 +55,7 @@ const METHOD_ROLES: Partial<Record<MethodName, readonly Role[]>> = {
   'program.timer.start': CARE_TEAM,
   'program.timer.stop': CARE_TEAM,
   'program.minutes.add': CARE_TEAM,
+  'twin.refit': ['admin', 'clinician'],
 };
 
 function auditActionOf(method: MethodName): AuditAction | null {

@@ -165,6 +165,14 @@ export const AuditEntryOut = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 export type AuditEntryOut = z.infer<typeof AuditEntryOut>;
+export const AccountOut = z.object({
+  id: z.string(),
+  role: RoleSchema,
+  status: z.enum(['active', 'disabled']),
+  patientId: PatientId.nullable(),
+  createdMs: z.number(),
+});
+export type AccountOut = z.infer<typeof AccountOut>;
 
 /** An alert with its reason, the data it used and its lifecycle (shared/domain/alerts.ts). */
 export const AlertView = AlertSchema;
@@ -215,6 +223,117 @@ export const ProgramStatusView = z.object({
   timer: RunningTimerView.nullable(),
 });
 export type ProgramStatusView = z.infer<typeof ProgramStatusView>;
+
+/** The living twin (main/core/twin): stored projections, bands, model alerts and provenance. Stored NaN reads back as null. */
+const Num = z.number().nullable();
+const BandOut = z.object({ mean: Num, lower80: Num, upper80: Num, lower95: Num, upper95: Num });
+const PosteriorOut = z.object({ mean: Num, sd: Num });
+export const TwinUpdateView = z.object({
+  patientId: PatientId,
+  computedMs: z.number(),
+  trigger: z.enum(['samples', 'refit']),
+  glucose: z
+    .object({
+      lastReadingMs: z.number(),
+      update: z.string(),
+      forecasts: z.array(z.object({ horizonMin: z.number(), medianMgDl: Num, lower80MgDl: Num, upper80MgDl: Num })),
+    })
+    .nullable(),
+  daily: z
+    .object({ originDay: z.number(), days: z.number(), meanGlucoseMgDl: Num, gmiPct: Num, timeInRange: Num, timeBelow70: Num, timeBelow54: Num })
+    .nullable(),
+  hf: z.object({ lastDay: z.number(), alertActive: z.boolean(), fluidExcessKg: Num }).nullable(),
+  alerts: z.object({ raised: z.number().int(), merged: z.number().int(), cleared: z.number().int() }),
+});
+export type TwinUpdateView = z.infer<typeof TwinUpdateView>;
+export const TwinView = z.object({
+  patientId: PatientId,
+  twin: z
+    .object({
+      modelVersion: z.string(),
+      computedMs: z.number(),
+      glucose: z
+        .object({
+          modelVersion: z.string(),
+          lastReadingMs: z.number(),
+          update: z.string(),
+          forecasts: z.array(
+            z.object({
+              horizonMin: z.number(),
+              atMs: z.number(),
+              meanMgDl: Num,
+              medianMgDl: Num,
+              lower80MgDl: Num,
+              upper80MgDl: Num,
+              lower95MgDl: Num,
+              upper95MgDl: Num,
+              probabilityBelow70: Num,
+            }),
+          ),
+          fit: z.object({ fitThroughMs: z.number(), fitReadingCount: z.number().int() }),
+        })
+        .nullable(),
+      daily: z
+        .object({
+          modelVersion: z.string(),
+          originDay: z.number(),
+          fitMethod: z.string(),
+          windows: z.array(
+            z.object({
+              lengthDays: z.number(),
+              meanGlucoseMgDl: BandOut,
+              gmiPct: BandOut,
+              timeInRange: BandOut,
+              timeBelow70: BandOut,
+              timeBelow54: BandOut,
+              hba1cPct: BandOut,
+              hba1cLabPct: BandOut,
+            }),
+          ),
+          current: z.object({ levelMgDl: BandOut, hba1cPct: BandOut }),
+          daily: z.object({ days: z.array(z.number()), meanGlucoseMgDl: z.array(z.array(Num)), timeInRange: z.array(z.array(Num)) }),
+          provenance: z.record(z.string(), z.unknown()),
+        })
+        .nullable(),
+      hf: z
+        .object({
+          modelVersion: z.string(),
+          firstDay: z.number(),
+          lastDay: z.number(),
+          alertActive: z.boolean(),
+          fluidExcessKg: PosteriorOut,
+          fluidRateKgPerDay: PosteriorOut,
+          parametersFittedThroughDay: z.number().nullable(),
+          alertHistory: z.array(z.object({ firedOnDay: z.number(), kind: z.string(), probability: Num })),
+          projection: z.object({
+            fromDay: z.number(),
+            horizonDays: z.number(),
+            loopDiureticMgPerDay: Num,
+            days: z.array(z.object({ day: z.number(), weightKg: BandOut, fluidExcessKg: BandOut })),
+          }),
+          streams: z.array(z.object({ stream: z.string(), readingDays: z.number(), lastDay: z.number().nullable(), longestGapDays: z.number() })),
+        })
+        .nullable(),
+      provenance: z.object({
+        streams: z.array(
+          z.object({
+            stream: z.string(),
+            count: z.number().int(),
+            firstMs: z.number().nullable(),
+            lastMs: z.number().nullable(),
+            gaps: z.number().int(),
+            longestGapMs: z.number(),
+            gapThresholdMs: z.number(),
+          }),
+        ),
+        modelVersions: z.record(z.string(), z.string()),
+        medications: z.number().int(),
+      }),
+    })
+    .nullable(),
+  alerts: z.array(AlertView),
+});
+export type TwinView = z.infer<typeof TwinView>;
 
 export const contract = {
   'session.status': method('query', false, Empty, SessionStatus),
@@ -285,6 +404,46 @@ export const contract = {
     ShredOut.nullable(),
   ),
   'consent.revoke': method('command', true, z.object({ patientId: PatientId, dataClass: DataClassSchema }).strict(), ShredOut),
+  /** The patient's data their consent lets this caller see, as a FHIR R4 Bundle (audited as an export). */
+  'patient.exportFhir': method(
+    'query',
+    true,
+    z.object({ patientId: PatientId }).strict(),
+    z.object({
+      bundle: z.record(z.string(), z.unknown()),
+      classes: z.array(DataClassSchema),
+      observations: z.number().int(),
+      medications: z.number().int(),
+    }),
+  ),
+  /** Walks the audit chain (care team). */
+  'audit.verify': method(
+    'query',
+    true,
+    Empty,
+    z.object({
+      ok: z.boolean(),
+      entries: z.number().int(),
+      firstBrokenSeq: z.number().int().optional(),
+      reason: z.string().optional(),
+      appendOnlyTriggers: z.boolean(),
+    }),
+  ),
+  /** Accounts (admins only). */
+  'users.list': method('query', true, Empty, z.array(AccountOut)),
+  'users.add': method(
+    'command',
+    true,
+    z.object({ role: RoleSchema, passcode: Passcode, patientId: PatientId.optional() }).strict(),
+    AccountOut,
+  ),
+  'users.setStatus': method(
+    'command',
+    true,
+    z.object({ account: z.string().max(40), status: z.enum(['active', 'disabled']) }).strict(),
+    AccountOut,
+  ),
+  'users.remove': method('command', true, z.object({ account: z.string().max(40) }).strict(), z.object({ removed: z.boolean() })),
   /** Audit entries (care team: all, or one patient's; a patient: their own record's). */
   'audit.list': method(
     'query',
@@ -324,6 +483,17 @@ export const contract = {
       .object({ patientId: PatientId, minutes: z.number().int().min(1).max(240), note: z.string().trim().min(1, 'A note is needed').max(1000), atMs: z.number().optional() })
       .strict(),
     MinuteEntryView,
+  ),
+  /** A patient's living twin: projections with bands, model alerts, provenance (null twin: none computed yet). */
+  'twin.get': method('query', true, z.object({ patientId: PatientId }).strict(), TwinView),
+  /** Twin updates as samples arrive or a refit ends: one patient's, or the panel's (care team). */
+  'twin.updates': method('stream', true, z.object({ patientId: PatientId.optional() }).strict(), TwinUpdateView),
+  /** Refits the living twins of the panel (or of some patients) on worker threads; stored twins stay until it ends. */
+  'twin.refit': method(
+    'command',
+    true,
+    z.object({ patientIds: z.array(PatientId).max(5000).optional() }).strict(),
+    z.object({ patients: z.number().int(), skipped: z.number().int(), glucoseRefits: z.number().int(), ms: z.object({ total: z.number() }) }),
   ),
 } as const;
 
