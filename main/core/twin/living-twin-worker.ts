@@ -5,11 +5,16 @@
 import { parentPort } from 'node:worker_threads';
 import type { ComputeReply, ComputeTask } from './twin-compute-pool.js';
 import { computeTwin } from './twin-compute.js';
+import { isRetireMessage, type RetireMessage } from './worker-retire.js';
 
 const port = parentPort;
 if (port === null) throw new Error('living-twin-worker.ts runs as a worker thread only');
 
-port.on('message', (task: ComputeTask) => {
+port.on('message', (task: ComputeTask | RetireMessage) => {
+  if (isRetireMessage(task)) {
+    port.close();
+    return;
+  }
   let reply: ComputeReply;
   try {
     reply = { kind: 'done', taskId: task.taskId, twin: computeTwin(task.inputs, task.previous, task.options) };

@@ -1,8 +1,8 @@
 /**
  * The panel refit on worker threads: each patient's series goes to a worker (./refit-worker.ts) that runs
  * shared/model/glucose/patient-refit.ts (hyperparameters, filter + smoother, forecasts with bands) and
- * returns plain data. Progress is reported per patient; an AbortSignal cancels (the workers are
- * terminated mid-patient, the run rejects with RefitCancelledError); a worker that dies rejects the run
+ * returns plain data. Progress is reported per patient; an AbortSignal cancels (the run rejects at
+ * once with RefitCancelledError; its workers are retired, ./worker-retire.ts); a worker that dies rejects the run
  * with RefitWorkerError instead of leaving it pending. The pool is reusable after either: workers are
  * started again on the next run. Runs queue one after the other; one cancelled while queued rejects at once.
  *
@@ -22,6 +22,7 @@ import {
 } from '../../../shared/model/glucose/patient-refit.js';
 import type { ScaleMixture } from '../../../shared/model/glucose/recalibration.js';
 import type { RefitReply, RefitTask } from './refit-messages.js';
+import { retireWorker } from './worker-retire.js';
 
 /** Tasks kept queued at each worker, so that it never waits for the main thread between patients. */
 const TASKS_IN_FLIGHT_PER_WORKER = 2;
@@ -209,7 +210,7 @@ export class TwinRefitPool {
           for (const worker of workers) worker.unref();
           resolve(results);
         } else {
-          // Terminating is what stops a worker mid-patient; the next run starts fresh ones.
+          // The workers finish what was posted to them (ignored) and exit; the next run starts fresh ones.
           void this.stopWorkers();
           reject(error);
         }
@@ -276,7 +277,7 @@ export class TwinRefitPool {
   private async stopWorkers(): Promise<void> {
     const stopping = this.workers;
     this.workers = [];
-    await Promise.all(stopping.map((worker) => worker.terminate()));
+    await Promise.all(stopping.map((worker) => retireWorker(worker)));
   }
 }
 

@@ -7,13 +7,18 @@ import { parentPort } from 'node:worker_threads';
 import { ensureFastLayerTrack, type FastLayerTrack } from '../../../shared/model/glucose/fast-layer-smoother.js';
 import { filterSmoothPatient, refitPatientTwin } from '../../../shared/model/glucose/patient-refit.js';
 import { type RefitReply, type RefitTask, refitTransferList } from './refit-messages.js';
+import { isRetireMessage, type RetireMessage } from './worker-retire.js';
 
 const port = parentPort;
 if (port === null) throw new Error('refit-worker.ts runs as a worker thread only');
 
 let track: FastLayerTrack | null = null;
 
-port.on('message', (task: RefitTask) => {
+port.on('message', (task: RefitTask | RetireMessage) => {
+  if (isRetireMessage(task)) {
+    port.close();
+    return;
+  }
   let reply: RefitReply;
   let transfer: ArrayBuffer[] = [];
   try {

@@ -1,12 +1,13 @@
 /**
  * Worker threads running ./living-twin-worker.ts: one patient's `computeTwin` per task (the daily glucose
  * layer's projection, the heart-failure twin, the fast layer's state at the hyperparameters the refit pool
- * fitted). Progress per patient; an AbortSignal terminates the workers and rejects with RefitCancelledError
+ * fitted). Progress per patient; an AbortSignal rejects at once (the workers are retired: ./worker-retire.ts) with RefitCancelledError
  * (./refit-pool.ts's, so callers handle one cancellation error); a dead worker rejects with RefitWorkerError.
  */
 import { Worker } from 'node:worker_threads';
 import { RefitCancelledError, RefitWorkerError, defaultRefitPoolSize } from './refit-pool.js';
 import type { ComputeOptions, StoredTwin, TwinInputs } from './twin-compute.js';
+import { retireWorker } from './worker-retire.js';
 
 export interface ComputeTask {
   readonly taskId: number;
@@ -56,8 +57,7 @@ export function computeOnWorkers(
       signal?.removeEventListener('abort', onAbort);
       for (const worker of workers) {
         worker.removeAllListeners();
-        worker.on('error', () => undefined);
-        void worker.terminate();
+        void retireWorker(worker);
       }
       if (error === null) resolve(results);
       else reject(error);
