@@ -15,6 +15,7 @@ import { callerForAccount, requireClassAccess, requirePanelAccess, requirePatien
 import { createConsentService, RETENTION_SWEEP_INTERVAL_MS, type ConsentService } from './consent/consent-service.js';
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
 import { createProgramService, type ProgramService } from './program/program-service.js';
+import { createTwinService, type TwinService } from './twin/twin-service.js';
 
 /** Lock after 15 minutes without a request, unless the host says otherwise. */
 export const DEFAULT_AUTO_LOCK_MS = 15 * 60 * 1000;
@@ -82,6 +83,8 @@ export interface CareTwinServices {
   readonly alerts: AlertService;
   /** RPM program tracking: device days, projection, interactive minutes (program/program-service.ts). */
   readonly program: ProgramService;
+  /** The living twin: stored twins, their updates, the panel refit (twin/twin-service.ts). */
+  readonly twin: TwinService;
   close(): Promise<void>;
 }
 
@@ -111,11 +114,17 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     return store;
   }
 
+  const twin = createTwinService(requireStore, nowMs);
+
   const imports = createImportService({
     dataDir: options.dataDir,
     store: requireStore,
     nowMs,
-    onImported: () => emit('patients-changed'),
+    onImported: () => {
+      emit('patients-changed');
+      // The import names no patients here: the twin pipeline re-runs those whose stored data changed.
+      twin.samplesStored();
+    },
     ...(options.importMaxBytes !== undefined ? { maxBytes: options.importMaxBytes } : {}),
   });
 
@@ -188,6 +197,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     sweepTimer.unref();
     if (options.demoWhenEmpty && opened.patientCount() === 0) {
       await generateDemoPanel(opened, { ...DEMO_DEFAULTS, endMs: nowMs() });
+      twin.samplesStored(opened.listPatients().map((p) => p.id));
       emit('patients-changed');
     }
     emit('unlocked');
@@ -272,6 +282,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
         );
       }
       const report = await generateDemoPanel(s, { ...demo, endMs: nowMs() });
+      twin.samplesStored(s.listPatients().map((p) => p.id));
       emit('patients-changed');
       return report;
     },
@@ -341,12 +352,14 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     consent,
     alerts: createAlertService(requireStore, nowMs),
     program: createProgramService(requireStore, nowMs),
+    twin,
 
     async close() {
       stopSweeps();
       if (idleTimer !== undefined) clearInterval(idleTimer);
       await pending?.catch(() => undefined);
       await imports.abandonAll();
+      await twin.close();
       store?.close();
       store = undefined;
       events.complete();
