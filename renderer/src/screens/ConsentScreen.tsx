@@ -87,6 +87,26 @@ export function ConsentScreen({ patientId }: { patientId: string }) {
     }
   }
 
+  async function download() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const exported = await client.call('patient.exportFhir', { patientId });
+      const blob = new Blob([JSON.stringify(exported.bundle)], { type: 'application/fhir+json' });
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = 'my-caretwin-data.fhir.json';
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setChanges((n) => n + 1);
+    } catch (e) {
+      setError(asIpcError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
   if (consent.error) return <main className="page"><ErrorNotice title="Your sharing choices could not be loaded." error={consent.error} onRetry={consent.retry} /></main>;
   if (consent.value === undefined) return <main className="page"><Loading>Loading your sharing choices…</Loading></main>;
   const byClass = new Map(consent.value.map((c) => [c.dataClass, c]));
@@ -96,6 +116,12 @@ export function ConsentScreen({ patientId }: { patientId: string }) {
       <h1 className="page-heading">Your data and who sees it</h1>
       <p>Each kind of data below is kept locked with its own key. When you stop sharing one, its key and everything in it are deleted for good.</p>
       {error && <ErrorNotice title="That did not work." error={error} />}
+      <p>
+        <button type="button" className="button" disabled={busy} onClick={() => void download()}>
+          Download my data
+        </button>{' '}
+        <span className="field-hint">A FHIR file with everything above that CareTwin still holds.</span>
+      </p>
       {DATA_CLASSES.map((dataClass) => {
         const c = byClass.get(dataClass);
         if (c === undefined) return null;
