@@ -125,8 +125,8 @@ describe('caretwin twin', () => {
       return file;
     };
     const cases: [string[], number, RegExp][] = [
-      [['twin'], 1, /forecast or evaluate/],
-      [['twin', 'predict', '--cgm', subjectFile], 1, /forecast or evaluate/],
+      [['twin'], 1, /forecast, evaluate or refit/],
+      [['twin', 'predict', '--cgm', subjectFile], 1, /forecast, evaluate or refit/],
       [['twin', 'forecast', '--out', 'x.csv'], 1, /needs --cgm/],
       [['twin', 'forecast', '--cgm', subjectFile], 1, /needs --out/],
       [['twin', 'forecast', '--cgm', path.join(dir, 'missing.csv'), '--out', 'x.csv'], 1, /does not exist/],

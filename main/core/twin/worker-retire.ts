@@ -27,8 +27,10 @@ export function retireWorker(worker: Worker, graceMs = RETIRE_GRACE_MS): Promise
       resolve();
       return;
     }
-    // Errors of a worker being retired are of no interest to anyone.
+    // Errors of a worker being retired are of no interest to anyone. A pool keeps idle workers unref'd:
+    // ref it again, or a host awaiting the retirement would find its event loop empty and exit (code 13).
     worker.on('error', () => undefined);
+    worker.ref();
     const timer = setTimeout(() => void worker.terminate(), graceMs);
     timer.unref();
     worker.once('exit', () => {
