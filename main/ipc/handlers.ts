@@ -59,6 +59,8 @@ export function createHandlers(services: CareTwinServices): Handlers {
       services.program.addMinutes(services.session.caller(ctx), input.patientId, { minutes: input.minutes, note: input.note, atMs: input.atMs }),
     'twin.get': (ctx, input) => services.twin.get(services.session.caller(ctx), input.patientId),
     'twin.updates': (ctx, input) => services.twin.updates(services.session.caller(ctx), input.patientId),
+    'twin.series': (ctx, input) =>
+      services.twin.series(services.session.caller(ctx), input.patientId, { fromMs: input.fromMs, toMs: input.toMs, buckets: input.buckets }),
     'twin.refit': (ctx, input) => services.twin.refit(services.session.caller(ctx), input.patientIds),
   };
 }

@@ -224,6 +224,49 @@ export const ProgramStatusView = z.object({
 });
 export type ProgramStatusView = z.infer<typeof ProgramStatusView>;
 
+/** The twin view's series (main/core/twin/twin-view.ts): observed signals and the model's state with 80/95 % bands, decimated. */
+const TwinBandArrays = z.object({
+  mean: z.array(z.number().nullable()),
+  lower80: z.array(z.number().nullable()),
+  upper80: z.array(z.number().nullable()),
+  lower95: z.array(z.number().nullable()),
+  upper95: z.array(z.number().nullable()),
+});
+export const TwinSeriesView = z.object({
+  patientId: PatientId,
+  /** null: no twin computed yet (observed data only) */
+  computedMs: z.number().nullable(),
+  window: z.object({ fromMs: z.number(), toMs: z.number(), bucketMs: z.number(), decimated: z.boolean() }),
+  glucose: z
+    .object({
+      unit: z.literal('mg/dL'),
+      readingsInWindow: z.number().int(),
+      readings: z.number().int(),
+      firstMs: z.number(),
+      lastMs: z.number(),
+      gapThresholdMs: z.number(),
+      gaps: z.array(z.object({ fromMs: z.number(), toMs: z.number() })),
+      /** null marks a gap: the line breaks there */
+      observed: z.object({ tMs: z.array(z.number()), mgDl: z.array(z.number().nullable()) }),
+      smoothed: TwinBandArrays.extend({ tMs: z.array(z.number()), fitThroughMs: z.number(), modelVersion: z.string() }).nullable(),
+    })
+    .nullable(),
+  hf: z
+    .object({
+      firstDay: z.number(),
+      lastDay: z.number(),
+      observedWeightKg: z.object({ tMs: z.array(z.number()), kg: z.array(z.number().nullable()) }),
+      model: z
+        .object({ tMs: z.array(z.number()), dryWeightKg: TwinBandArrays, fluidExcessKg: TwinBandArrays, modelWeightKg: z.array(z.number().nullable()), modelVersion: z.string() })
+        .nullable(),
+      projection: z
+        .object({ tMs: z.array(z.number()), weightKg: TwinBandArrays, fluidExcessKg: TwinBandArrays, loopDiureticMgPerDay: z.number().nullable() })
+        .nullable(),
+    })
+    .nullable(),
+});
+export type TwinSeriesView = z.infer<typeof TwinSeriesView>;
+
 /** The living twin (main/core/twin): stored projections, bands, model alerts and provenance. Stored NaN reads back as null. */
 const Num = z.number().nullable();
 const BandOut = z.object({ mean: Num, lower80: Num, upper80: Num, lower95: Num, upper95: Num });
@@ -488,6 +531,13 @@ export const contract = {
   'twin.get': method('query', true, z.object({ patientId: PatientId }).strict(), TwinView),
   /** Twin updates as samples arrive or a refit ends: one patient's, or the panel's (care team). */
   'twin.updates': method('stream', true, z.object({ patientId: PatientId.optional() }).strict(), TwinUpdateView),
+  /** The twin view's series for a time window (default: all data), decimated to `buckets` time buckets. */
+  'twin.series': method(
+    'query',
+    true,
+    z.object({ patientId: PatientId, fromMs: z.number().optional(), toMs: z.number().optional(), buckets: z.number().int().min(50).max(5000).optional() }).strict(),
+    TwinSeriesView,
+  ),
   /** Refits the living twins of the panel (or of some patients) on worker threads; stored twins stay until it ends. */
   'twin.refit': method(
     'command',

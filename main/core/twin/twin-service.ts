@@ -8,12 +8,15 @@ import { filter, map, type Observable } from 'rxjs';
 import type { TwinUpdateView, TwinView as TwinViewOut } from '../../../shared/ipc/contract.js';
 import { AppError } from '../../../shared/ipc/errors.js';
 import { listAlerts } from '../alerts/alert-store.js';
-import { requireClassAccess, requirePanelAccess, type Caller } from '../consent/access.js';
+import { requireClassAccess, requirePanelAccess, visibleClasses, type Caller } from '../consent/access.js';
 import type { CareTwinStore } from '../store/store.js';
 import { TwinPipeline, type PanelRefitReport } from './pipeline.js';
+import { TwinSeriesSource, type TwinSeriesOut, type TwinSeriesRequest } from './twin-view.js';
 
 export interface TwinService {
   get(caller: Caller, patientId: string): TwinViewOut;
+  /** The twin view's series for a window: observed signals and the model's state with bands, decimated (./twin-view.ts). */
+  series(caller: Caller, patientId: string, request: TwinSeriesRequest): TwinSeriesOut;
   updates(caller: Caller, patientId?: string): Observable<TwinUpdateView>;
   refit(caller: Caller, patientIds?: readonly string[]): Promise<PanelRefitReport>;
   /** After samples were stored: re-run these patients (or every patient whose data changed), in the background. */
@@ -23,7 +26,14 @@ export interface TwinService {
 
 export function createTwinService(requireStore: () => CareTwinStore, nowMs: () => number): TwinService {
   const pipeline = new TwinPipeline({ store: requireStore, nowMs });
+  const seriesSource = new TwinSeriesSource();
   return {
+    series(caller, patientId, request) {
+      const store = requireStore();
+      if (store.getPatient(patientId) === undefined) throw new AppError('NOT_FOUND', 'No patient with that id in this store.');
+      requireClassAccess(store, caller, patientId, 'derived', nowMs(), 'twin.series');
+      return seriesSource.series(store, patientId, pipeline.get(patientId), visibleClasses(store, caller, patientId, nowMs()), request);
+    },
     get(caller, patientId) {
       const store = requireStore();
       if (store.getPatient(patientId) === undefined) throw new AppError('NOT_FOUND', 'No patient with that id in this store.');
