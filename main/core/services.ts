@@ -16,6 +16,7 @@ import { createConsentService, RETENTION_SWEEP_INTERVAL_MS, type ConsentService 
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
 import { createProgramService, type ProgramService } from './program/program-service.js';
 import { createTwinService, type TwinService } from './twin/twin-service.js';
+import { createReportService, type ReportService } from './report/report-service.js';
 
 /** Lock after 15 minutes without a request, unless the host says otherwise. */
 export const DEFAULT_AUTO_LOCK_MS = 15 * 60 * 1000;
@@ -85,6 +86,8 @@ export interface CareTwinServices {
   readonly program: ProgramService;
   /** The living twin: stored twins, their updates, the panel refit (twin/twin-service.ts). */
   readonly twin: TwinService;
+  /** Reports: the AGP of a patient's CGM over a period (report/report-service.ts). */
+  readonly reports: ReportService;
   close(): Promise<void>;
 }
 
@@ -353,6 +356,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     alerts: createAlertService(requireStore, nowMs),
     program: createProgramService(requireStore, nowMs),
     twin,
+    reports: createReportService(requireStore, nowMs),
 
     async close() {
       stopSweeps();

@@ -62,5 +62,7 @@ export function createHandlers(services: CareTwinServices): Handlers {
     'twin.series': (ctx, input) =>
       services.twin.series(services.session.caller(ctx), input.patientId, { fromMs: input.fromMs, toMs: input.toMs, buckets: input.buckets }),
     'twin.refit': (ctx, input) => services.twin.refit(services.session.caller(ctx), input.patientIds),
+    'report.agp': (ctx, input) =>
+      services.reports.agp(services.session.caller(ctx), input.patientId, { fromMs: input.fromMs, toMs: input.toMs, days: input.days }),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ageYears, formatAgo, formatCalendarDate, formatCount, formatDateTime, formatValue } from './format.js';
+import { ageYears, formatAgo, formatCalendarDate, formatCount, formatDateTime, formatPercent, formatTimeOfDay, formatValue } from './format.js';
 
 const en = { locale: 'en-US', timeZone: 'Europe/Berlin' };
 const NOW = Date.UTC(2025, 4, 29, 12, 0);
@@ -42,5 +42,19 @@ describe('numbers and dates', () => {
     expect(ageYears('1956-05-29', NOW)).toBe(69);
     expect(ageYears('1956-05-30', NOW)).toBe(68);
     expect(ageYears('x', NOW)).toBeNull();
+  });
+});
+
+describe('formatPercent and formatTimeOfDay', () => {
+  it('formats percent (0-100) for the locale', () => {
+    expect(formatPercent(73.46, 0, { locale: 'en-US' })).toBe('73%');
+    expect(plainSpaces(formatPercent(73.46, 1, { locale: 'de-DE' }))).toBe('73,5 %');
+    expect(formatPercent(0.4, 1, { locale: 'en-US' })).toBe('0.4%');
+  });
+
+  it('formats a minute of the day as a clock time', () => {
+    expect(plainSpaces(formatTimeOfDay(18 * 60 + 15, { locale: 'en-US' }))).toBe('6:15 PM');
+    expect(formatTimeOfDay(18 * 60 + 15, { locale: 'de-DE' })).toBe('18:15');
+    expect(plainSpaces(formatTimeOfDay(0, { locale: 'en-US' }))).toBe('12:00 AM');
   });
 });

@@ -80,3 +80,13 @@ export function ageYears(isoDate: string, nowMs: number): number | null {
   if (beforeBirthday) age -= 1;
   return age;
 }
+
+/** A share given in percent (0-100) as a locale percentage: "73 %", "73%", "73,5 %". */
+export function formatPercent(pct: number, decimals = 0, place: FormatPlace = {}): string {
+  return numberFormat(place.locale, { style: 'percent', maximumFractionDigits: decimals, minimumFractionDigits: decimals }).format(pct / 100);
+}
+
+/** Minutes after midnight as a clock time in the viewer's locale ("6:00 AM", "06:00"), the same in every zone. */
+export function formatTimeOfDay(minute: number, place: FormatPlace = {}): string {
+  return dateTimeFormat(place.locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }).format(Date.UTC(2000, 0, 1, 0, minute));
+}

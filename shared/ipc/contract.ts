@@ -378,6 +378,29 @@ export const TwinView = z.object({
 });
 export type TwinView = z.infer<typeof TwinView>;
 
+/** The Ambulatory Glucose Profile of a patient's stored CGM over a period (shared/report/agp.ts, main/core/report). */
+const AgpBinView = z.object({ minute: z.number().int(), n: z.number().int(), p5: Num, p25: Num, p50: Num, p75: Num, p95: Num });
+export const AgpView = z.object({
+  zone: z.string(),
+  fromMs: z.number(),
+  toMs: z.number(),
+  periodDays: z.number(),
+  daysWithData: z.number().int(),
+  readings: z.number().int(),
+  intervalMinutes: z.number(),
+  wearPct: z.number(),
+  meanMgDl: Num,
+  sdMgDl: Num,
+  cvPct: Num,
+  gmiPct: Num,
+  ranges: z.object({ veryLowPct: z.number(), lowPct: z.number(), inRangePct: z.number(), highPct: z.number(), veryHighPct: z.number() }).nullable(),
+  sufficiency: z.object({ sufficient: z.boolean(), days: z.boolean(), wear: z.boolean(), reasons: z.array(z.string()) }),
+  bins: z.array(AgpBinView),
+});
+export type AgpView = z.infer<typeof AgpView>;
+export const AgpReportView = z.object({ patientId: PatientId, zoneFrom: z.enum(['patient', 'default']), generatedMs: z.number(), agp: AgpView });
+export type AgpReportView = z.infer<typeof AgpReportView>;
+
 export const contract = {
   'session.status': method('query', false, Empty, SessionStatus),
   /** First run: create the store with a passcode typed twice. */
@@ -544,6 +567,15 @@ export const contract = {
     true,
     z.object({ patientIds: z.array(PatientId).max(5000).optional() }).strict(),
     z.object({ patients: z.number().int(), skipped: z.number().int(), glucoseRefits: z.number().int(), ms: z.object({ total: z.number() }) }),
+  ),
+  /** The AGP of a patient's CGM over a period (default: the 14 days ending now), in the patient's zone. */
+  'report.agp': method(
+    'query',
+    true,
+    z
+      .object({ patientId: PatientId, fromMs: z.number().optional(), toMs: z.number().optional(), days: z.number().int().min(1).max(366).optional() })
+      .strict(),
+    AgpReportView,
   ),
 } as const;
 
