@@ -99,7 +99,7 @@ describe('importing files on a patient page', () => {
     const patient = new PatientScreen(page);
     await patient.waitForChart(STREAM.cgm);
     expect(await patient.chartSection(STREAM.cgm).locator('.stream-summary').innerText()).toContain(expected.toLocaleString('en-US'));
-    await expect.poll(() => page.locator('.facts').innerText()).toContain('America/Chicago');
+    await expect.poll(() => page.locator('dl.facts', { hasText: /time zone/ }).innerText()).toContain('America/Chicago');
   });
 
   it('imports the same file again, chosen with the keyboard, and adds nothing', async () => {
