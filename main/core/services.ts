@@ -202,6 +202,9 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       await generateDemoPanel(opened, { ...DEMO_DEFAULTS, endMs: nowMs() });
       twin.samplesStored(opened.listPatients().map((p) => p.id));
       emit('patients-changed');
+    } else {
+      // Data stored while CareTwin was closed (caretwin import, sync, demo) reaches the twins now.
+      twin.samplesStored();
     }
     emit('unlocked');
     return status(ctx);

@@ -135,9 +135,17 @@ export class TwinPipeline {
     return this.store(store, patientId, twin, previous, 'samples');
   }
 
-  private updateIfChanged(patientId: string): TwinUpdate | null {
+  /** Patients whose stored twin is missing or was computed from other data than the store now holds. */
+  changedPatients(): string[] {
     const store = this.options.store();
-    if (!store.classInUse(patientId, 'derived')) return null;
+    return store
+      .listPatients()
+      .map((p) => p.id)
+      .filter((id) => this.hasChanged(store, id));
+  }
+
+  private hasChanged(store: PipelineStore, patientId: string): boolean {
+    if (!store.classInUse(patientId, 'derived')) return false;
     const previous = store.getDerivedRecord<StoredTwin>(patientId, TWIN_RECORD);
     const now = store
       .streamSummaries(patientId)
@@ -146,9 +154,12 @@ export class TwinPipeline {
       .sort()
       .join('|');
     const before = (previous?.provenance.streams ?? []).map((s) => `${s.stream}:${s.count}:${s.lastMs}`).sort().join('|');
-    if (previous !== undefined && now === before) return null;
-    if (previous === undefined && now === '') return null;
-    return this.updatePatient(patientId);
+    if (previous === undefined) return now !== '';
+    return now !== before;
+  }
+
+  private updateIfChanged(patientId: string): TwinUpdate | null {
+    return this.hasChanged(this.options.store(), patientId) ? this.updatePatient(patientId) : null;
   }
 
   private store(store: PipelineStore, patientId: string, twin: StoredTwin, previous: StoredTwin | undefined, trigger: TwinUpdate['trigger']): TwinUpdate | null {

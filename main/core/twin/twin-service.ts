@@ -4,6 +4,8 @@
  * (twin.refit), and the hook the services call after a write that added samples (import, demo): the affected
  * patients are re-run in the background, one batch at a time, and their updates pushed.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { filter, map, type Observable } from 'rxjs';
 import type { TwinUpdateView, TwinView as TwinViewOut } from '../../../shared/ipc/contract.js';
 import { AppError } from '../../../shared/ipc/errors.js';
@@ -11,7 +13,22 @@ import { listAlerts } from '../alerts/alert-store.js';
 import { requireClassAccess, requirePanelAccess, visibleClasses, type Caller } from '../consent/access.js';
 import type { CareTwinStore } from '../store/store.js';
 import { TwinPipeline, type PanelRefitReport } from './pipeline.js';
+import { bundledRefitWorkerUrl } from './refit-pool.js';
+import { bundledTwinWorkerUrl } from './twin-compute-pool.js';
 import { TwinSeriesSource, type TwinSeriesOut, type TwinSeriesRequest } from './twin-view.js';
+
+/**
+ * From this many patients on, an update runs as a panel refit on the worker threads instead of patient by
+ * patient on the host's thread (a 90-day twin computed from scratch takes a few hundred ms: 120 new demo
+ * patients would keep the host's thread busy for most of a minute).
+ */
+export const WORKER_BATCH_MIN = 4;
+
+export interface TwinServiceOptions {
+  /** the worker scripts (default: the bundled ones next to a bundled host, dist/twin) */
+  readonly refitWorkerUrl?: URL;
+  readonly computeWorkerUrl?: URL;
+}
 
 export interface TwinService {
   get(caller: Caller, patientId: string): TwinViewOut;
@@ -19,14 +36,24 @@ export interface TwinService {
   series(caller: Caller, patientId: string, request: TwinSeriesRequest): TwinSeriesOut;
   updates(caller: Caller, patientId?: string): Observable<TwinUpdateView>;
   refit(caller: Caller, patientIds?: readonly string[]): Promise<PanelRefitReport>;
-  /** After samples were stored: re-run these patients (or every patient whose data changed), in the background. */
+  /**
+   * After samples were stored (or at unlock: data may have come in through the CLI): re-run these patients,
+   * or every patient whose twin is missing or stale, in the background; many at once go to the workers.
+   */
   samplesStored(patientIds?: readonly string[]): void;
+  /** Resolves when the background updates asked for so far have ended (tests, orderly shutdown). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-export function createTwinService(requireStore: () => CareTwinStore, nowMs: () => number): TwinService {
-  const pipeline = new TwinPipeline({ store: requireStore, nowMs });
+export function createTwinService(requireStore: () => CareTwinStore, nowMs: () => number, options: TwinServiceOptions = {}): TwinService {
+  const pipeline = new TwinPipeline({ store: requireStore, nowMs, ...options });
+  // The workers exist next to a bundled host (dist/), not when the core runs from its TypeScript sources.
+  const refitWorker = options.refitWorkerUrl ?? bundledRefitWorkerUrl();
+  const computeWorker = options.computeWorkerUrl ?? bundledTwinWorkerUrl();
+  const workersAvailable = (): boolean => [refitWorker, computeWorker].every((url) => existsSync(fileURLToPath(url)));
   const seriesSource = new TwinSeriesSource();
+  let background: Promise<void> = Promise.resolve();
   return {
     series(caller, patientId, request) {
       const store = requireStore();
@@ -59,13 +86,21 @@ export function createTwinService(requireStore: () => CareTwinStore, nowMs: () =
       return pipeline.refitPanel(patientIds === undefined ? {} : { patientIds });
     },
     samplesStored(patientIds) {
-      pipeline.samplesArrived(patientIds).catch((error: unknown) => {
+      const run = async (): Promise<unknown> => {
+        const ids = patientIds ?? pipeline.changedPatients();
+        if (ids.length === 0) return;
+        if (ids.length >= WORKER_BATCH_MIN && workersAvailable()) return pipeline.refitPanel({ patientIds: ids });
+        return pipeline.samplesArrived(ids);
+      };
+      const running = run().catch((error: unknown) => {
         // Locked meanwhile, or a model failure: reported without details (they could name a patient).
         if (!(error instanceof AppError && error.code === 'LOCKED')) {
           process.stderr.write(`caretwin: twin update failed (${error instanceof AppError ? error.code : 'internal'})\n`);
         }
       });
+      background = background.then(() => running);
     },
+    idle: () => background,
     close: () => pipeline.close(),
   };
 }
