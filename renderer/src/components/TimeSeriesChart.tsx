@@ -3,7 +3,7 @@
  * (points are already {x: tMs, y}), no animation, LTTB decimation. Gaps longer than three typical
  * steps break the line (see series/gaps.ts for why each run is its own dataset).
  */
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import {
   Chart,
   Decimation,
@@ -21,20 +21,9 @@ import type { SeriesResult } from '../../../shared/ipc/contract.js';
 import { formatDateTime, formatValue } from '../format.js';
 import { splitAtGaps, type ChartPoint } from '../series/gaps.js';
 import { minimumValueRange } from '../series/valueRange.js';
+import { paddedRange, tickFormat, useThemeVersion, VALUE_AXIS_WIDTH } from './twin/chartAxis.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, TimeScale, Tooltip, Decimation);
-
-const DARK = '(prefers-color-scheme: dark)';
-
-function subscribeToScheme(onChange: () => void): () => void {
-  const query = window.matchMedia(DARK);
-  query.addEventListener('change', onChange);
-  return () => query.removeEventListener('change', onChange);
-}
-
-function isDark(): boolean {
-  return window.matchMedia(DARK).matches;
-}
 
 interface ChartColours {
   readonly line: string;
@@ -47,15 +36,6 @@ function readColours(element: Element): ChartColours {
   const style = getComputedStyle(element);
   const read = (name: string, fallback: string): string => style.getPropertyValue(name).trim() || fallback;
   return { line: read('--chart-line', '#1d6fb8'), grid: read('--chart-grid', '#d9dee5'), text: read('--chart-text', '#4a5563') };
-}
-
-const DAY_MS = 86_400_000;
-
-/** Tick labels in the viewer's locale (the date adapter would print US English), detailed enough for the span shown. */
-function tickFormat(spanMs: number): Intl.DateTimeFormat {
-  if (spanMs > 540 * DAY_MS) return new Intl.DateTimeFormat(undefined, { month: 'short', year: 'numeric' });
-  if (spanMs > 3 * DAY_MS) return new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
-  return new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: 'numeric', minute: '2-digit' });
 }
 
 export interface TimeSeriesChartProps {
@@ -78,7 +58,7 @@ export function TimeSeriesChart({ series, displayUnit, decimals, showPoints, ran
   useEffect(() => {
     onDrawnRef.current = onDrawn;
   });
-  const dark = useSyncExternalStore(subscribeToScheme, isDark);
+  const theme = useThemeVersion();
   const runs = useMemo(() => splitAtGaps(series.tMs, series.values), [series]);
   const rangeMin = rangeMs?.min;
   const rangeMax = rangeMs?.max;
@@ -96,8 +76,8 @@ export function TimeSeriesChart({ series, displayUnit, decimals, showPoints, ran
         onDrawnRef.current();
       },
     };
-    // A little room either side so edge points are not cut in half.
-    const pad = rangeMin !== undefined && rangeMax !== undefined ? Math.max((rangeMax - rangeMin) * 0.01, 3_600_000) : 0;
+    // A little room either side so edge points are not cut in half (the same as the twin charts', so they line up).
+    const padded = rangeMin !== undefined && rangeMax !== undefined ? paddedRange({ min: rangeMin, max: rangeMax }) : undefined;
     const first = runs[0]?.[0]?.x ?? 0;
     const last = runs.at(-1)?.at(-1)?.x ?? first;
     let minValue = Number.POSITIVE_INFINITY;
@@ -136,8 +116,8 @@ export function TimeSeriesChart({ series, displayUnit, decimals, showPoints, ran
         scales: {
           x: {
             type: 'time',
-            min: rangeMin !== undefined ? rangeMin - pad : undefined,
-            max: rangeMax !== undefined ? rangeMax + pad : undefined,
+            min: padded?.min,
+            max: padded?.max,
             ticks: { color: colours.text, maxRotation: 0, autoSkipPadding: 16, callback: (value) => ticks.format(Number(value)) },
             grid: { color: colours.grid },
             border: { color: colours.grid },
@@ -149,6 +129,9 @@ export function TimeSeriesChart({ series, displayUnit, decimals, showPoints, ran
             ticks: { color: colours.text },
             grid: { color: colours.grid },
             border: { color: colours.grid },
+            afterFit: (scale) => {
+              scale.width = VALUE_AXIS_WIDTH;
+            },
           },
         },
         plugins: {
@@ -167,8 +150,8 @@ export function TimeSeriesChart({ series, displayUnit, decimals, showPoints, ran
     };
     const chart = new Chart(element, config);
     return () => chart.destroy();
-    // `dark` rebuilds the chart with the other scheme's colours when the system scheme changes.
-  }, [runs, displayUnit, decimals, showPoints, rangeMin, rangeMax, dark]);
+    // `theme` rebuilds the chart with the other theme's colours when the system scheme or the user's choice changes.
+  }, [runs, displayUnit, decimals, showPoints, rangeMin, rangeMax, theme]);
 
   return (
     <div className="chart-frame">
