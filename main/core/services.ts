@@ -16,6 +16,8 @@ import { createConsentService, RETENTION_SWEEP_INTERVAL_MS, type ConsentService 
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
 import { createProgramService, type ProgramService } from './program/program-service.js';
 import { createTwinService, type TwinService } from './twin/twin-service.js';
+import { createPanelService, type PanelService } from './panel/panel-service.js';
+import { hostZone } from './program/program-service.js';
 import { createReportService, type ReportService } from './report/report-service.js';
 
 /** Lock after 15 minutes without a request, unless the host says otherwise. */
@@ -86,6 +88,8 @@ export interface CareTwinServices {
   readonly program: ProgramService;
   /** The living twin: stored twins, their updates, the panel refit (twin/twin-service.ts). */
   readonly twin: TwinService;
+  /** The triage panel: rows with categories, risks, alerts and program per patient; tags and assignment (panel/panel-service.ts). */
+  readonly triage: PanelService;
   /** Reports: the AGP of a patient's CGM over a period (report/report-service.ts). */
   readonly reports: ReportService;
   close(): Promise<void>;
@@ -118,6 +122,13 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
   }
 
   const twin = createTwinService(requireStore, nowMs);
+  const triage = createPanelService(requireStore, nowMs, hostZone());
+  // The triage panel caches what it read from stored series and twins: new data, consent changes and recomputed
+  // twins make it read them again.
+  events.subscribe((e) => {
+    if (e.kind !== 'unlocked') triage.invalidate();
+  });
+  let twinWatch: { unsubscribe(): void } | undefined;
 
   const imports = createImportService({
     dataDir: options.dataDir,
@@ -206,6 +217,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       // Data stored while CareTwin was closed (caretwin import, sync, demo) reaches the twins now.
       twin.samplesStored();
     }
+    twinWatch ??= twin.updates(STORE_OWNER).subscribe((u) => triage.twinUpdated(u.patientId));
     emit('unlocked');
     return status(ctx);
   }
@@ -359,6 +371,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     alerts: createAlertService(requireStore, nowMs),
     program: createProgramService(requireStore, nowMs),
     twin,
+    triage,
     reports: createReportService(requireStore, nowMs),
 
     async close() {
@@ -366,6 +379,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       if (idleTimer !== undefined) clearInterval(idleTimer);
       await pending?.catch(() => undefined);
       await imports.abandonAll();
+      twinWatch?.unsubscribe();
       await twin.close();
       store?.close();
       store = undefined;

@@ -23,6 +23,9 @@ export function createHandlers(services: CareTwinServices): Handlers {
       return { patients: report.patients, samples: report.samples, ms: report.ms };
     },
     'panel.list': (ctx) => services.panel(ctx),
+    'panel.triage': (ctx, input) => services.triage.triage(services.session.caller(ctx), input.periodDays),
+    'panel.assign': (ctx, input) =>
+      services.triage.assign(services.session.caller(ctx), input.patientId, { tags: input.tags, assignedNurse: input.assignedNurse }),
     'patient.get': (ctx, input) => services.patient(input.patientId, ctx),
     'patient.series': (ctx, input) => services.series(input.patientId, input.stream, input.fromMs, input.toMs, ctx),
     'consent.get': (ctx, input) => services.consent.show(services.session.caller(ctx), input.patientId),

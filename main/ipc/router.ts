@@ -34,6 +34,8 @@ const AUDIT_AS: Partial<Record<MethodName, AuditAction | null>> = {
   'users.add': null,
   'users.setStatus': null,
   'users.remove': null,
+  // Tags and assignment are audited by the store (patient.assign).
+  'panel.assign': null,
 };
 
 /** Methods only some roles may call at all (the rest are decided per patient and class in the core). */
@@ -56,6 +58,8 @@ const METHOD_ROLES: Partial<Record<MethodName, readonly Role[]>> = {
   'program.timer.stop': CARE_TEAM,
   'program.minutes.add': CARE_TEAM,
   'twin.refit': ['admin', 'clinician'],
+  'panel.triage': CARE_TEAM,
+  'panel.assign': ['admin', 'nurse'],
 };
 
 function auditActionOf(method: MethodName): AuditAction | null {

@@ -105,6 +105,8 @@ export const AUDIT_ACTIONS = [
   'account.remove',
   'account.unlock',
   'alert.action',
+  /** Tags or the assigned nurse of a patient changed (panel triage). */
+  'patient.assign',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

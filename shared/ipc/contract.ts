@@ -25,6 +25,7 @@ function method<K extends MethodKind, I extends z.ZodType, O extends z.ZodType>(
 
 const Empty = z.object({}).strict();
 const PatientId = z.string().regex(/^[0-9a-f]{32}$/, 'a patient id is 32 hex characters');
+const Num0 = z.number().nullable();
 const Passcode = z.string().min(8, 'The passcode needs at least 8 characters').max(1024);
 
 export const SessionStatus = z.object({
@@ -51,6 +52,97 @@ export const PanelRow = z.object({
   daysWithData30: z.number().int().min(0).max(30),
 });
 export type PanelRow = z.infer<typeof PanelRow>;
+
+/** Triage panel (main/core/panel): one row per patient for a period ending now. Shares are 0-1. */
+export const TRIAGE_PERIODS = [7, 14, 30] as const;
+export const TideCategorySchema = z.enum(['very-low', 'low', 'very-high', 'high', 'meeting-targets', 'not-enough-data']);
+const TriageBand = z.object({ mean: Num0, lower80: Num0, upper80: Num0, lower95: Num0, upper95: Num0 });
+export const TriageRow = PanelRow.extend({
+  tags: z.array(z.string()),
+  assignedNurse: z.string().nullable(),
+  /** computed: a stored twin; pending: none computed yet; not-permitted: the patient's consent keeps derived data from this caller */
+  twin: z.object({ state: z.enum(['computed', 'pending', 'not-permitted']), computedMs: z.number().nullable() }),
+  diabetes: z
+    .object({
+      /** From the stored CGM readings of the period; null when the caller may not see CGM data */
+      observed: z
+        .object({
+          category: TideCategorySchema,
+          readings: z.number().int(),
+          wear: z.number(),
+          veryLow: z.number(),
+          low: z.number(),
+          inRange: z.number(),
+          high: z.number(),
+          veryHigh: z.number(),
+          meanMgDl: z.number().nullable(),
+          gmiPct: z.number().nullable(),
+        })
+        .nullable(),
+      /** From the twin's daily projection (window closest to the period); no time above 250 mg/dL is projected */
+      projected: z
+        .object({
+          category: TideCategorySchema,
+          lengthDays: z.number(),
+          timeInRange: TriageBand,
+          timeBelow70: TriageBand,
+          timeBelow54: TriageBand,
+          timeAbove180: z.number().nullable(),
+          gmiPct: TriageBand,
+        })
+        .nullable(),
+      /** Daily mean glucose (mg/dL, UTC days) over the period, oldest first */
+      trend: z.array(z.number().nullable()),
+    })
+    .nullable(),
+  heartFailure: z
+    .object({
+      congestion: z
+        .object({
+          probability: z.number(),
+          thresholdKg: z.number(),
+          fluidExcessKg: z.object({ mean: z.number(), lower80: z.number(), upper80: z.number() }),
+          probabilityRising: z.number().nullable(),
+          alertActive: z.boolean(),
+          asOfDay: z.number(),
+        })
+        .nullable(),
+      weight: z
+        .object({ changeKg: z.number(), fromKg: z.number(), toKg: z.number(), fromDay: z.number(), toDay: z.number(), probabilityFluid: z.number().nullable() })
+        .nullable(),
+      /** Daily mean weight (kg, UTC days) over the period, oldest first */
+      trend: z.array(z.number().nullable()),
+    })
+    .nullable(),
+  alerts: z.object({
+    open: z.number().int(),
+    /** The open alert to handle first: most severe, then newest */
+    top: z.object({ id: z.string(), severity: z.enum(['info', 'warning', 'urgent']), text: z.string() }).nullable(),
+  }),
+  program: z
+    .object({
+      month: z.string(),
+      deviceDays: z.number().int(),
+      elapsedDays: z.number().int(),
+      periodDays: z.number().int(),
+      minutes: z.number().int(),
+      timer: z.object({ startMs: z.number(), by: z.string() }).nullable(),
+    })
+    .nullable(),
+  /** The newest acknowledgement or resolution of an alert, or logged interactive time (its end) */
+  lastContact: z.object({ atMs: z.number(), kind: z.enum(['alert-acknowledged', 'alert-resolved', 'minutes']), by: z.string() }).nullable(),
+});
+export type TriageRow = z.infer<typeof TriageRow>;
+export const PanelTriage = z.object({
+  periodDays: z.number().int(),
+  fromMs: z.number(),
+  toMs: z.number(),
+  computedMs: z.number(),
+  /** Active nurse accounts (ids), for assignment */
+  nurses: z.array(z.string()),
+  rows: z.array(TriageRow),
+});
+export type PanelTriage = z.infer<typeof PanelTriage>;
 
 export const StreamInfo = z.object({
   code: z.string(),
@@ -427,6 +519,26 @@ export const contract = {
     z.object({ patients: z.number().int(), samples: z.number().int(), ms: z.number() }),
   ),
   'panel.list': method('query', true, Empty, z.array(PanelRow)),
+  /** The triage panel for a period of 7, 14 or 30 days ending now (care team). */
+  'panel.triage': method(
+    'query',
+    true,
+    z.object({ periodDays: z.union([z.literal(7), z.literal(14), z.literal(30)]).optional() }).strict(),
+    PanelTriage,
+  ),
+  /** Replaces a patient's tags and assigned nurse (nurses and admins; audited as patient.assign). */
+  'panel.assign': method(
+    'command',
+    true,
+    z
+      .object({
+        patientId: PatientId,
+        tags: z.array(z.string().trim().min(1, 'A tag cannot be empty').max(40, 'A tag has at most 40 characters')).max(12, 'At most 12 tags'),
+        assignedNurse: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/, 'not an account id').nullable(),
+      })
+      .strict(),
+    z.object({ patientId: PatientId, tags: z.array(z.string()), assignedNurse: z.string().nullable() }),
+  ),
   'patient.get': method('query', true, z.object({ patientId: PatientId }).strict(), PatientDetail),
   'patient.series': method(
     'query',

@@ -126,6 +126,19 @@ const MEDICATIONS_KIND = 'medications';
 const CONDITIONS_KIND = 'conditions';
 const MedicationListSchema = z.array(MedicationSchema);
 const ConditionListSchema = z.array(ConditionRecordSchema);
+const CARE_TEAM_KIND = 'careteam';
+/** A tag: a short label the care team chooses (e.g. "post-discharge"); at most 12 per patient. */
+export const CARE_TEAM_TAG_MAX = 40;
+const CareTeamRecordSchema = z
+  .object({
+    tags: z.array(z.string().trim().min(1).max(CARE_TEAM_TAG_MAX)).max(12),
+    assignedNurse: z.string().regex(/^[A-Za-z0-9._-]{1,40}$/).nullable(),
+  })
+  .strict();
+export interface CareTeamRecord {
+  readonly tags: readonly string[];
+  readonly assignedNurse: string | null;
+}
 /** HKDF info of the blind-index key: a key of its own, so an index entry can never be used as a ciphertext key. */
 const BLIND_INDEX_INFO = 'caretwin patient identifier blind index v1';
 const IDENTIFIER_INDEX_MIGRATION = '0002_identifier_index';
@@ -1017,6 +1030,42 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       if (n > 0) this.putConditions(patientId, list);
     });
     return changed;
+  }
+
+  /**
+   * The care team's working notes on a patient: tags and the nurse assigned (panel triage), sealed under the
+   * patient's profile key like the rest of their metadata. Replaced whole, audited in the same transaction
+   * (`patient.assign`, naming the fields changed and the nurse account, never the tags' text).
+   */
+  putCareTeam(actor: AuditActor, patientId: string, value: CareTeamRecord): CareTeamRecord {
+    this.requireOpen();
+    this.requirePatient(patientId);
+    const parsed = CareTeamRecordSchema.safeParse(value);
+    if (!parsed.success) throw validation(`The tags or assignment are not valid (${issuePaths(parsed.error)}).`);
+    const before = this.getCareTeam(patientId);
+    const tags = [...new Set(parsed.data.tags)].sort();
+    const next: CareTeamRecord = { tags, assignedNurse: parsed.data.assignedNurse };
+    const fields: string[] = [];
+    if (before.tags.join('\u0000') !== tags.join('\u0000')) fields.push('tags');
+    if (before.assignedNurse !== next.assignedNurse) fields.push('assignedNurse');
+    if (fields.length === 0) return next;
+    this.inWriteTransaction(() => {
+      const key = this.keyring.dataKeyFor(patientId, 'profile', true);
+      const blob = seal(key, utf8(JSON.stringify(next)), recordBinding(patientId, CARE_TEAM_KIND));
+      this.stmts.upsertRecord.run(patientId, CARE_TEAM_KIND, key.keyId, blob);
+      this.auditLog.append({ actor, action: 'patient.assign', patientId, details: { fields, assignedNurse: next.assignedNurse } });
+    });
+    return next;
+  }
+
+  /** Tags and assigned nurse of a patient (none and nobody when never set). */
+  getCareTeam(patientId: string): CareTeamRecord {
+    this.requireOpen();
+    const row = this.stmts.record.get(patientId, CARE_TEAM_KIND) as [number, Uint8Array] | undefined;
+    if (row === undefined) return { tags: [], assignedNurse: null };
+    const binding = recordBinding(patientId, CARE_TEAM_KIND);
+    const key = this.keyring.dataKeyById(row[0], patientId, 'profile', binding);
+    return CareTeamRecordSchema.parse(JSON.parse(text(open(key, row[1], binding))));
   }
 
   getConditions(patientId: string): ConditionRecord[] {
