@@ -22,6 +22,7 @@ import { benchAlign } from './align.js';
 import { benchAlertsProgram } from './alerts-program.js';
 import { benchConsentAudit } from './consent-audit.js';
 import { benchLivingTwin } from './living-twin.js';
+import { benchTwinUi } from './twin-ui.js';
 
 const json = process.argv.includes('--json');
 const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -198,6 +199,14 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
     async run() {
       const r = await benchConsentAudit();
       results.consent = r;
+      sayFigures({ ...r });
+    },
+  },
+  'twin-ui': {
+    title: '[twin-ui] patient twin view, web host + Debian Chromium, 1,000 x 90-day demo store with twins computed: navigation -> glucose twin (90 days of 5-min CGM, bands) drawn',
+    async run() {
+      const r = await benchTwinUi();
+      results['twin-ui'] = r;
       sayFigures({ ...r });
     },
   },

@@ -107,3 +107,31 @@ describe('twin view series', () => {
     expect(out.values).toEqual([70, 71, 72, null, 73]);
   });
 });
+
+describe('twin view series, heart failure', () => {
+  it('keeps the daily posterior through days without a weighing, with a wider band there, and the weight line broken', () => {
+    const day = 86_400_000;
+    const firstDay = 20_400;
+    const tMs: number[] = [];
+    const values: number[] = [];
+    for (let d = 0; d < 60; d++) {
+      if (d >= 30 && d < 40) continue; // ten days without the scale
+      tMs.push((firstDay + d) * day + 7 * 3_600_000);
+      values.push(80 + 0.3 * Math.sin(d / 3));
+    }
+    const inputs = { conditions: ['hf'], zone: null, series: { '29463-7': { tMs: Float64Array.from(tMs), values: Float64Array.from(values) } }, medications: [] };
+    const hfStored = { ...stored(1), glucose: null, hf: { projection: { fromDay: firstDay + 59, horizonDays: 1, loopDiureticMgPerDay: 0, days: [] } } } as unknown as StoredTwin;
+    const cache = computeTwinViewCache('k', inputs, hfStored);
+    const view = twinSeriesView('a'.repeat(32), cache, hfStored, new Set(['vitals', 'derived']), {});
+    const hf = view.hf!;
+    const model = hf.model!;
+    expect(model.tMs).toHaveLength(60);
+    const width = (i: number): number => model.dryWeightKg.upper95[i]! + model.fluidExcessKg.upper95[i]! - model.fluidExcessKg.lower95[i]! - model.dryWeightKg.lower95[i]!;
+    expect(width(38)).toBeGreaterThan(width(28));
+    expect(hf.observedWeightKg.kg.filter((v) => v === null)).toHaveLength(1);
+    // Without a stored heart-failure twin the weighings are shown without the model.
+    const none = twinSeriesView('a'.repeat(32), computeTwinViewCache('k2', inputs, undefined), undefined, new Set(['vitals', 'derived']), {});
+    expect(none.hf!.model).toBeNull();
+    expect(none.hf!.observedWeightKg.kg.filter((v) => v !== null)).toHaveLength(50);
+  });
+});

@@ -1,0 +1,161 @@
+/**
+ * The patient twin view in the real web host with Debian's Chromium, on a 1,000-patient x 90-day demo store
+ * whose twins were all computed beforehand (`caretwin twin refit`, so no background refit competes with the
+ * page). Measured in the page: from the hash navigation (panel -> patient) to the first draw of the glucose
+ * twin chart (chart.js's afterRender of the chart with its bands, animations off: the performance mark
+ * `caretwin:twin-drawn:glucose` the page sets), and to every chart section of the page being drawn. The first
+ * open of a patient computes the smoother on the core (cold); later opens reuse it (warm). Also in-process:
+ * the core's twin.series work for that patient (smoother over 90 days + one decimated window).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { CareTwinStore } from '../../main/core/store/store.js';
+import { readTwinInputs } from '../../main/core/twin/pipeline.js';
+import { TWIN_RECORD, type StoredTwin } from '../../main/core/twin/twin-compute.js';
+import { computeTwinViewCache, twinSeriesView } from '../../main/core/twin/twin-view.js';
+import { STREAM } from '../../shared/domain/streams.js';
+
+const PASSCODE = 'bench twin passcode';
+
+export interface TwinUiFigures {
+  readonly patients: number;
+  readonly cgmReadings: number;
+  readonly seriesPointsSent: number;
+  /** navigation -> glucose twin chart drawn, first open of the patient (smoother computed on the core) */
+  readonly glucoseDrawnColdMs: number;
+  /** the same, median of later opens */
+  readonly glucoseDrawnWarmMs: number;
+  /** navigation -> every chart section of the page drawn, median of later opens */
+  readonly allChartsWarmMs: number;
+  readonly runs: number;
+  /** core only: smoother over the patient's CGM at the stored hyperparameters, and one 1,000-bucket window */
+  readonly coreSmootherMs: number;
+  readonly coreWindowMs: number;
+  readonly setupSeconds: number;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv): string {
+  const r = spawnSync(process.execPath, ['dist/cli/caretwin.mjs', ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`caretwin ${args[0]} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Navigates from the panel to the patient and returns [ms to the glucose chart's first draw, ms to every chart drawn]. */
+async function openPatient(page: Page, patientId: string): Promise<[number, number]> {
+  await page.evaluate(() => {
+    window.location.hash = '#/';
+  });
+  await page.locator('main').getByRole('link').first().waitFor();
+  return page.evaluate(async (id) => {
+    performance.clearMarks('caretwin:twin-drawn:glucose');
+    const t0 = performance.now();
+    window.location.hash = `#/patient/${id}`;
+    const allReady = (): boolean => {
+      const sections = Array.from(document.querySelectorAll('[data-ready]'));
+      const glucose = document.querySelector('[data-twin-chart="glucose"][data-twin-state="computed"][data-ready="true"]');
+      return glucose !== null && sections.length > 0 && sections.every((s) => s.getAttribute('data-ready') === 'true');
+    };
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the twin did not draw within 60 s')), 60_000);
+      const poll = (): void => {
+        if (allReady()) {
+          clearTimeout(timer);
+          resolve();
+        } else requestAnimationFrame(poll);
+      };
+      poll();
+    });
+    const all = performance.now() - t0;
+    const mark = performance.getEntriesByName('caretwin:twin-drawn:glucose').at(-1);
+    if (!mark) throw new Error('no caretwin:twin-drawn:glucose mark');
+    return [mark.startTime - t0, all] as [number, number];
+  }, patientId);
+}
+
+export async function benchTwinUi(patients = 1000, runs = 7): Promise<TwinUiFigures> {
+  const started = performance.now();
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('build failed');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'caretwin-bench-twin-ui-'));
+  const dataDir = path.join(dir, 'store');
+  const env = { ...process.env, CARETWIN_PASSCODE: PASSCODE };
+  cli(['demo', '--patients', String(patients), '--days', '90', '--data-dir', dataDir], env);
+  cli(['twin', 'refit', '--data-dir', dataDir], env);
+  const rows = JSON.parse(cli(['patients', '--json', '--data-dir', dataDir], env)) as { id: string; conditions: string[] }[];
+  const diabetic = rows.filter((r) => r.conditions.includes('t1d') || r.conditions.includes('t2d'));
+  if (diabetic.length < 2) throw new Error('the demo panel has fewer than two diabetes patients');
+
+  // The core's share, in process, on the first of them.
+  const store = await CareTwinStore.unlock(dataDir, PASSCODE);
+  let coreSmootherMs: number;
+  let coreWindowMs: number;
+  let cgmReadings: number;
+  let seriesPointsSent: number;
+  try {
+    const id = diabetic[1]!.id;
+    const inputs = readTwinInputs(store, id)!;
+    const stored = store.getDerivedRecord<StoredTwin>(id, TWIN_RECORD);
+    cgmReadings = inputs.series[STREAM.cgm]?.tMs.length ?? 0;
+    let t = performance.now();
+    const cache = computeTwinViewCache('bench', inputs, stored);
+    coreSmootherMs = performance.now() - t;
+    t = performance.now();
+    const view = twinSeriesView(id, cache, stored, new Set(['cgm', 'vitals', 'derived']), { buckets: 1000 });
+    coreWindowMs = performance.now() - t;
+    seriesPointsSent = (view.glucose?.observed.tMs.length ?? 0) + (view.glucose?.smoothed?.tMs.length ?? 0);
+  } finally {
+    store.close();
+  }
+
+  const serve = spawn(process.execPath, ['dist/cli/caretwin.mjs', 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      serve.stdout.on('data', (d) => {
+        out += String(d);
+        const m = /READY (\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      serve.once('exit', () => reject(new Error('serve exited')));
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(url);
+    await page.getByLabel('Passcode', { exact: true }).fill(PASSCODE);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('button', { name: 'Lock' }).waitFor();
+    const setupSeconds = (performance.now() - started) / 1000;
+
+    const [glucoseDrawnColdMs] = await openPatient(page, diabetic[1]!.id);
+    const glucose: number[] = [];
+    const all: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const [g, a] = await openPatient(page, diabetic[1]!.id);
+      glucose.push(g);
+      all.push(a);
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return {
+      patients,
+      cgmReadings,
+      seriesPointsSent,
+      glucoseDrawnColdMs,
+      glucoseDrawnWarmMs: median(glucose),
+      allChartsWarmMs: median(all),
+      runs,
+      coreSmootherMs,
+      coreWindowMs,
+      setupSeconds,
+    };
+  } finally {
+    await browser.close();
+    serve.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
