@@ -19,6 +19,8 @@ import { createTwinService, type TwinService } from './twin/twin-service.js';
 import { createPanelService, type PanelService } from './panel/panel-service.js';
 import { hostZone } from './program/program-service.js';
 import { createReportService, type ReportService } from './report/report-service.js';
+import { createAdminService, type AdminService } from './admin/admin-service.js';
+import type { QuickUnlockProvider } from './session/quick-unlock.js';
 
 /** Lock after 15 minutes without a request, unless the host says otherwise. */
 export const DEFAULT_AUTO_LOCK_MS = 15 * 60 * 1000;
@@ -41,6 +43,8 @@ export interface ServicesOptions {
   readonly autoLockMs?: number;
   /** Largest file the app imports (tests use small ones); see import-service.ts. */
   readonly importMaxBytes?: number;
+  /** The desktop app's quick re-unlock (session/quick-unlock.ts); the web host passes none and never offers it. */
+  readonly quickUnlock?: QuickUnlockProvider;
 }
 
 export interface DemoOptions {
@@ -58,7 +62,11 @@ export interface SessionService {
    * Without an account: the store's passcode (the owner, an admin), for every connection, as before accounts.
    * With one: that account signs in on this connection only (opening the store if it is locked).
    */
-  unlock(passcode: string, account?: string, ctx?: CallerContext): Promise<SessionStatus>;
+  unlock(passcode: string, account?: string, ctx?: CallerContext, remember?: boolean): Promise<SessionStatus>;
+  /** Unlocks again with the unlock remembered in this run of the desktop app (refused when there is none). */
+  quickUnlock(ctx?: CallerContext): Promise<SessionStatus>;
+  /** Forgets a remembered unlock. */
+  forgetQuickUnlock(ctx?: CallerContext): SessionStatus;
   lock(): SessionStatus;
   /** Who is acting through this connection: role, purpose and, for a patient, their record. LOCKED if nobody. */
   caller(ctx?: CallerContext): Caller;
@@ -92,6 +100,8 @@ export interface CareTwinServices {
   readonly triage: PanelService;
   /** Reports: the AGP of a patient's CGM over a period (report/report-service.ts). */
   readonly reports: ReportService;
+  /** The care team's audit view, accounts with last sign-in, settings (admin/admin-service.ts). */
+  readonly admin: AdminService;
   close(): Promise<void>;
 }
 
@@ -105,7 +115,9 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
   // Accounts signed in per connection; the owner's passcode (no account) opens the store for every connection.
   const signedIn = new Map<string, Caller>();
   let ownerSession = false;
-  const autoLockMs = options.autoLockMs ?? DEFAULT_AUTO_LOCK_MS;
+  const hostAutoLockMs = options.autoLockMs ?? DEFAULT_AUTO_LOCK_MS;
+  // The admins' setting (stored in the store) replaces the host's default once the store is open.
+  let autoLockMs = hostAutoLockMs;
   let lastActivityMs = nowMs();
   let idleTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -154,6 +166,9 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
       dataDir: options.dataDir,
       host: options.host,
       account: caller === undefined ? null : { id: caller.actor, role: caller.role, patientId: caller.ownPatientId ?? null },
+      ...(options.quickUnlock !== undefined && options.quickUnlock.available()
+        ? { quickUnlock: { offered: true, ready: options.quickUnlock.ready() } }
+        : {}),
     };
   }
 
@@ -193,6 +208,26 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     return ownerSession && store !== undefined && !store.hasAccounts();
   }
 
+  const admin = createAdminService(requireStore, {
+    getMs: () => autoLockMs,
+    setMs: (ms) => {
+      autoLockMs = ms;
+      lastActivityMs = nowMs();
+      // Applied at once: the timer's period follows the new setting.
+      if (idleTimer !== undefined) clearInterval(idleTimer);
+      idleTimer = undefined;
+      if (store !== undefined) startIdleTimer();
+    },
+  });
+
+  function applyStoredAutoLock(): void {
+    try {
+      autoLockMs = admin.storedAutoLockMs() ?? hostAutoLockMs;
+    } catch {
+      autoLockMs = hostAutoLockMs;
+    }
+  }
+
   function startIdleTimer(): void {
     if (idleTimer !== undefined || autoLockMs <= 0) return;
     idleTimer = setInterval(() => session.lockIfIdle(), Math.min(autoLockMs, 30_000));
@@ -203,6 +238,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     store = opened;
     lastActivityMs = nowMs();
     signIn(opened.account, ctx);
+    applyStoredAutoLock();
     startIdleTimer();
     // Retention: at start-up, then daily while the store stays open.
     runSweep();
@@ -230,6 +266,20 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     return pending;
   }
 
+  async function unlockWith(passcode: string, account: string | undefined, ctx: CallerContext | undefined): Promise<SessionStatus> {
+    if (store) {
+      if (account === undefined && ownerForAll()) return status(ctx);
+      // Another person signing in on the running app: their passcode must open their slot to this store's key.
+      signIn(await store.verifyAccount(account ?? OWNER_ACCOUNT, passcode), ctx);
+      return status(ctx);
+    }
+    if (CareTwinStore.inspect(options.dataDir).state === 'absent') {
+      throw new AppError('NOT_FOUND', 'There is no CareTwin store here yet. Create one first.');
+    }
+    const opened = await CareTwinStore.unlock(options.dataDir, passcode, account === undefined ? { nowMs } : { nowMs, account });
+    return afterOpen(opened, ctx);
+  }
+
   const session: SessionService = {
     isUnlocked: (ctx) => store !== undefined && (ownerForAll() || (ctx !== undefined && signedIn.has(ctx.connectionId))),
     status,
@@ -240,20 +290,32 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
         }
         return afterOpen(await CareTwinStore.create(options.dataDir, passcode, { kdf: options.kdf, nowMs }), ctx);
       }),
-    unlock: (passcode, account, ctx) =>
+    unlock: (passcode, account, ctx, remember) =>
       exclusive(async () => {
-        if (store) {
-          if (account === undefined && ownerForAll()) return status(ctx);
-          // Another person signing in on the running app: their passcode must open their slot to this store's key.
-          signIn(await store.verifyAccount(account ?? OWNER_ACCOUNT, passcode), ctx);
+        const result = await unlockWith(passcode, account, ctx);
+        // Remembered only after the passcode proved right, and only where the host offers it (session/quick-unlock.ts).
+        if (remember === true && options.quickUnlock !== undefined) {
+          options.quickUnlock.remember({ passcode, account });
           return status(ctx);
         }
-        if (CareTwinStore.inspect(options.dataDir).state === 'absent') {
-          throw new AppError('NOT_FOUND', 'There is no CareTwin store here yet. Create one first.');
-        }
-        const opened = await CareTwinStore.unlock(options.dataDir, passcode, account === undefined ? { nowMs } : { nowMs, account });
-        return afterOpen(opened, ctx);
+        return result;
       }),
+    quickUnlock: (ctx) =>
+      exclusive(async () => {
+        if (options.quickUnlock === undefined) throw new AppError('FORBIDDEN', 'Quick unlock is offered by the desktop app only. Enter your passcode.');
+        const remembered = options.quickUnlock.recall();
+        try {
+          return await unlockWith(remembered.passcode, remembered.account, ctx);
+        } catch (error) {
+          // A changed passcode, a disabled or removed account: the remembered unlock is no good any more.
+          options.quickUnlock.forget();
+          throw error;
+        }
+      }),
+    forgetQuickUnlock: (ctx) => {
+      options.quickUnlock?.forget();
+      return status(ctx);
+    },
     caller: (ctx) => {
       const bound = ctx === undefined ? undefined : signedIn.get(ctx.connectionId);
       if (bound !== undefined) return bound;
@@ -373,6 +435,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     twin,
     triage,
     reports: createReportService(requireStore, nowMs),
+    admin,
 
     async close() {
       stopSweeps();

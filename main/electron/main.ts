@@ -16,6 +16,7 @@ import { buildApplicationMenu } from './menu.js';
 import { registerAppSchemeAsPrivileged, serveAppProtocol } from './protocol.js';
 import { hardenSession, installContentGuards } from './security.js';
 import { createMainWindow } from './window.js';
+import { createElectronQuickUnlock } from './quick-unlock.js';
 
 const development = !app.isPackaged;
 
@@ -59,7 +60,13 @@ async function start(dataDir: string): Promise<void> {
   serveAppProtocol(path.join(app.getAppPath(), 'dist', 'renderer'));
   Menu.setApplicationMenu(buildApplicationMenu({ isMac: process.platform === 'darwin', development }));
 
-  const pending = createServices({ dataDir, host: 'electron', demoWhenEmpty: true });
+  const pending = createServices({
+    dataDir,
+    host: 'electron',
+    demoWhenEmpty: true,
+    // Offered only where safeStorage has a real OS secret store (see quick-unlock.ts); never by the web host.
+    quickUnlock: createElectronQuickUnlock(),
+  });
   services = pending;
   const router = createIpcRouter(await pending);
   // Quit may have been asked for while the store was opening; closeServices has it then.

@@ -16,7 +16,9 @@ export function createHandlers(services: CareTwinServices): Handlers {
   return {
     'session.status': (ctx) => services.session.status(ctx),
     'session.setup': (ctx, input) => services.session.setup(input.passcode, ctx),
-    'session.unlock': (ctx, input) => services.session.unlock(input.passcode, input.account, ctx),
+    'session.unlock': (ctx, input) => services.session.unlock(input.passcode, input.account, ctx, input.remember),
+    'session.quickUnlock': (ctx) => services.session.quickUnlock(ctx),
+    'session.forgetQuickUnlock': (ctx) => services.session.forgetQuickUnlock(ctx),
     'session.lock': () => services.session.lock(),
     'demo.generate': async (_ctx, input) => {
       const report = await services.generateDemo(input);
@@ -35,7 +37,10 @@ export function createHandlers(services: CareTwinServices): Handlers {
     'audit.list': (ctx, input) => services.consent.auditList(services.session.caller(ctx), input),
     'patient.exportFhir': (ctx, input) => services.consent.exportBundle(services.session.caller(ctx), input.patientId),
     'audit.verify': (ctx) => services.consent.auditVerify(services.session.caller(ctx)),
-    'users.list': () => services.store().listAccounts(),
+    'users.list': (ctx) => services.admin.accounts(services.session.caller(ctx)),
+    'audit.page': (ctx, input) => services.admin.auditPage(services.session.caller(ctx), input),
+    'settings.get': (ctx) => services.admin.settings(services.session.caller(ctx)),
+    'settings.setAutoLock': (ctx, input) => services.admin.setAutoLock(services.session.caller(ctx), input.minutes),
     'users.add': (ctx, input) =>
       services
         .store()

@@ -34,6 +34,9 @@ const AUDIT_AS: Partial<Record<MethodName, AuditAction | null>> = {
   'users.add': null,
   'users.setStatus': null,
   'users.remove': null,
+  // Settings: reading them is not patient data; a change is audited by the admin service (settings.change).
+  'settings.get': null,
+  'settings.setAutoLock': null,
   // Tags and assignment are audited by the store (patient.assign).
   'panel.assign': null,
 };
@@ -47,6 +50,9 @@ const METHOD_ROLES: Partial<Record<MethodName, readonly Role[]>> = {
   'users.setStatus': ['admin'],
   'users.remove': ['admin'],
   'audit.verify': CARE_TEAM,
+  'audit.page': CARE_TEAM,
+  'settings.get': CARE_TEAM,
+  'settings.setAutoLock': ['admin'],
   'import.begin': CARE_TEAM,
   'import.chunk': CARE_TEAM,
   'import.finish': CARE_TEAM,

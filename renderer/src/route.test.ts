@@ -9,6 +9,12 @@ describe('parseRoute', () => {
     expect(parseRoute(`#/patient/${id}/`)).toEqual({ name: 'patient', patientId: id });
   });
 
+  it("reads a patient's report route", () => {
+    expect(parseRoute(`#/patient/${id}/report`)).toEqual({ name: 'report', patientId: id });
+    expect(parseRoute(routeHref({ name: 'report', patientId: id }))).toEqual({ name: 'report', patientId: id });
+    expect(parseRoute(`#/patient/${id}/reports`)).toEqual({ name: 'panel' });
+  });
+
   it('treats everything else as the panel', () => {
     for (const hash of ['', '#', '#/', '#token=abc', '#/patient/xyz', `#/patient/${id.toUpperCase()}`, '#/nowhere']) {
       expect(parseRoute(hash)).toEqual({ name: 'panel' });

@@ -11,6 +11,8 @@ export type EffectiveTheme = 'light' | 'dark';
 export const THEME_STORAGE_KEY = 'caretwin.theme';
 const DARK_QUERY = '(prefers-color-scheme: dark)';
 const CHANGE_EVENT = 'caretwin-theme-change';
+/** Set while the page prints: charts draw light whatever the choice. */
+let printing = false;
 
 export function readThemeChoice(): ThemeChoice {
   try {
@@ -23,6 +25,7 @@ export function readThemeChoice(): ThemeChoice {
 }
 
 export function effectiveTheme(choice: ThemeChoice = readThemeChoice()): EffectiveTheme {
+  if (printing) return 'light';
   if (choice !== 'system') return choice;
   return window.matchMedia(DARK_QUERY).matches ? 'dark' : 'light';
 }
@@ -64,4 +67,24 @@ export function useThemeChoice(): ThemeChoice {
 
 export function useEffectiveTheme(): EffectiveTheme {
   return useSyncExternalStore(subscribe, () => effectiveTheme());
+}
+
+/**
+ * While printing, the charts must be drawn in light colours (paper is light; styles.css switches the page's
+ * variables). Returns the function that restores the user's theme. The caller waits a frame or two before
+ * printing so that the charts have redrawn.
+ */
+export function lightThemeForPrint(): () => void {
+  const root = document.documentElement;
+  const before = root.getAttribute('data-theme');
+  if (effectiveTheme() === 'light') return () => undefined;
+  root.setAttribute('data-theme', 'light');
+  printing = true;
+  window.dispatchEvent(new Event(CHANGE_EVENT));
+  return () => {
+    printing = false;
+    if (before === null) root.removeAttribute('data-theme');
+    else root.setAttribute('data-theme', before);
+    window.dispatchEvent(new Event(CHANGE_EVENT));
+  };
 }

@@ -107,6 +107,8 @@ export const AUDIT_ACTIONS = [
   'alert.action',
   /** Tags or the assigned nurse of a patient changed (panel triage). */
   'patient.assign',
+  /** An app setting changed (e.g. the auto-lock period); details name the setting and its new value. */
+  'settings.change',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -38,6 +38,8 @@ export const SessionStatus = z.object({
   host: z.enum(['electron', 'web']),
   /** Who is signed in on this connection (the store passcode is the admin account `owner`); null when locked. */
   account: z.object({ id: z.string(), role: RoleSchema, patientId: PatientId.nullable() }).nullable().optional(),
+  /** Desktop app only, where the OS secret store is good enough: quick re-unlock offered; ready once remembered in this run. */
+  quickUnlock: z.object({ offered: z.boolean(), ready: z.boolean() }).optional(),
 });
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
@@ -263,8 +265,22 @@ export const AccountOut = z.object({
   status: z.enum(['active', 'disabled']),
   patientId: PatientId.nullable(),
   createdMs: z.number(),
+  /** The newest successful sign-in, from the audit log (users.list only). */
+  lastSignInMs: z.number().nullable().optional(),
 });
 export type AccountOut = z.infer<typeof AccountOut>;
+/** One page of the audit log, newest first (the care team's audit view). */
+export const AuditPageOut = z.object({
+  entries: z.array(AuditEntryOut),
+  /** All entries matching the filters. */
+  total: z.number().int(),
+  /** Ask with beforeSeq = this for the next (older) page; null: no more. */
+  nextBeforeSeq: z.number().int().nullable(),
+});
+export type AuditPageOut = z.infer<typeof AuditPageOut>;
+export const AUTO_LOCK_MAX_MINUTES = 480;
+export const SettingsOut = z.object({ autoLockMinutes: z.number().int(), canChange: z.boolean() });
+export type SettingsOut = z.infer<typeof SettingsOut>;
 
 /** An alert with its reason, the data it used and its lifecycle (shared/domain/alerts.ts). */
 export const AlertView = AlertSchema;
@@ -508,9 +524,12 @@ export const contract = {
   'session.unlock': method(
     'command',
     false,
-    z.object({ passcode: z.string().min(1).max(1024), account: z.string().max(40).optional() }).strict(),
+    z.object({ passcode: z.string().min(1).max(1024), account: z.string().max(40).optional(), remember: z.boolean().optional() }).strict(),
     SessionStatus,
   ),
+  /** Desktop app: unlock again with the unlock remembered since the passcode was last typed in this run. */
+  'session.quickUnlock': method('command', false, Empty, SessionStatus),
+  'session.forgetQuickUnlock': method('command', false, Empty, SessionStatus),
   'session.lock': method('command', false, Empty, SessionStatus),
   'demo.generate': method(
     'command',
@@ -622,6 +641,29 @@ export const contract = {
     AccountOut,
   ),
   'users.remove': method('command', true, z.object({ account: z.string().max(40) }).strict(), z.object({ removed: z.boolean() })),
+  /** The audit view (care team): newest first, filtered by patient, action and account, a page at a time. */
+  'audit.page': method(
+    'query',
+    true,
+    z
+      .object({
+        patientId: PatientId.optional(),
+        action: z.enum(AUDIT_ACTIONS).optional(),
+        actor: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'not an account id').optional(),
+        beforeSeq: z.number().int().min(1).optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+      })
+      .strict(),
+    AuditPageOut,
+  ),
+  /** App settings (care team reads; admins change, audited as settings.change). */
+  'settings.get': method('query', true, Empty, SettingsOut),
+  'settings.setAutoLock': method(
+    'command',
+    true,
+    z.object({ minutes: z.number().int('Whole minutes').min(0).max(AUTO_LOCK_MAX_MINUTES, `At most ${AUTO_LOCK_MAX_MINUTES} minutes`) }).strict(),
+    SettingsOut,
+  ),
   /** Audit entries (care team: all, or one patient's; a patient: their own record's). */
   'audit.list': method(
     'query',

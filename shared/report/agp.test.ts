@@ -36,6 +36,7 @@ describe('computeAgp on hand-computed readings', () => {
     expect(agp.intervalMinutes).toBe(5);
     expect(agp.wearPct).toBe(100);
     expect(agp.daysWithData).toBe(1);
+    expect(agp.calendarDays).toBe(1);
   });
 
   it('range bounds: 54 is low, 70 and 180 in range, 250 high', () => {
@@ -71,6 +72,9 @@ describe('computeAgp on hand-computed readings', () => {
     expect(full.wearPct).toBeCloseTo(75, 10);
     expect(full.sufficiency).toEqual({ sufficient: true, days: true, wear: true, reasons: [] });
     expect(full.periodDays).toBe(14);
+    // 14 x 24 h from 08:00 UTC (09:00 in Berlin) touch 15 Berlin calendar days, each with readings.
+    expect(full.calendarDays).toBe(15);
+    expect(full.daysWithData).toBe(15);
   });
 
   it('rejects a period that ends before it starts and an unknown zone', () => {

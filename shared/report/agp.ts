@@ -76,8 +76,9 @@ export interface Agp {
   readonly toMs: number;
   /** Length of the period in days (fractional when the period is not whole days). */
   readonly periodDays: number;
-  /** Local calendar days with at least one reading. */
+  /** Local calendar days with at least one reading, of the `calendarDays` the period touches. */
   readonly daysWithData: number;
+  readonly calendarDays: number;
   readonly readings: number;
   readonly intervalMinutes: number;
   /** % of the period's expected reading slots holding a reading. */
@@ -187,6 +188,7 @@ export function computeAgp(input: AgpInput): Agp {
       ? null
       : { veryLowPct: pct(counts[0]!), lowPct: pct(counts[1]!), inRangePct: pct(counts[2]!), highPct: pct(counts[3]!), veryHighPct: pct(counts[4]!) };
 
+  const localDay = (tMs: number) => Math.floor((tMs + clock.offsetAt(tMs)) / MS_PER_DAY);
   // Local time of day and local calendar days.
   const byBin: number[][] = Array.from({ length: AGP_BINS }, () => []);
   const localDays = new Set<number>();
@@ -223,6 +225,7 @@ export function computeAgp(input: AgpInput): Agp {
     toMs,
     periodDays,
     daysWithData: localDays.size,
+    calendarDays: periodMs === 0 ? 0 : localDay(toMs - 1) - localDay(fromMs) + 1,
     readings: n,
     intervalMinutes: intervalMs / MS_PER_MINUTE,
     wearPct,

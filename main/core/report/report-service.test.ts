@@ -88,3 +88,22 @@ describe('report.agp on a real store', () => {
     expect(() => resolveAgpPeriod({ days: 400 }, now)).toThrow(/at most/);
   });
 });
+
+describe('report.pdf', () => {
+  it("hands the caller's window to the host's printer with a file name free of patient data; refused without a printer", async () => {
+    await withStore(async (store) => {
+      const id = store.createPatient(profile('Jane Example'));
+      const asked: unknown[] = [];
+      const printing = createReportService(() => store, () => Date.UTC(2026, 10, 23, 18), 'UTC', async (connection, request) => {
+        asked.push({ connection, request });
+        return { saved: true, filePath: '/tmp/x.pdf', bytes: 1234 };
+      });
+      await expect(printing.pdf(CLINICIAN, { connectionId: 'electron-1-1' }, id, 'A4')).resolves.toEqual({ saved: true, filePath: '/tmp/x.pdf', bytes: 1234 });
+      expect(asked).toEqual([{ connection: { connectionId: 'electron-1-1' }, request: { pageSize: 'A4', suggestedFileName: 'caretwin-report-2026-11-23.pdf' } }]);
+      const other: Caller = { actor: 'p-x', role: 'patient', purpose: 'treatment', ownPatientId: 'a'.repeat(32) };
+      await expect(printing.pdf(other, { connectionId: 'c' }, id, 'A4')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const web = createReportService(() => store, () => NOW_MS, 'UTC');
+      await expect(web.pdf(CLINICIAN, { connectionId: 'web-1' }, id, 'Letter')).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' });
+    });
+  });
+});

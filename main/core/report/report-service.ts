@@ -6,7 +6,7 @@
 import { STREAM } from '../../../shared/domain/streams.js';
 import { AppError } from '../../../shared/ipc/errors.js';
 import { computeAgp, type Agp } from '../../../shared/report/agp.js';
-import { requireClassAccess, type Caller } from '../consent/access.js';
+import { requireClassAccess, requirePatientAccess, type Caller } from '../consent/access.js';
 import { hostZone } from '../program/program-service.js';
 import type { CareTwinStore } from '../store/store.js';
 
@@ -30,8 +30,33 @@ export interface AgpReport {
   readonly agp: Agp;
 }
 
+export interface PdfRequest {
+  readonly pageSize: 'A4' | 'Letter';
+  /** A file name without the patient's name or identifiers (it shows in dialogs and recent-file lists). */
+  readonly suggestedFileName: string;
+}
+
+export interface PdfResult {
+  readonly saved: boolean;
+  readonly filePath: string | null;
+  readonly bytes: number;
+}
+
+/**
+ * The host's "save this window as PDF" (Electron: webContents.printToPDF and a save dialog, main/electron/print-pdf.ts).
+ * The web host has none: there the page prints with the browser's own dialog (window.print()).
+ */
+export type PdfPrinter = (connection: { readonly connectionId: string }, request: PdfRequest) => Promise<PdfResult>;
+
 export interface ReportService {
   agp(caller: Caller, patientId: string, request?: AgpRequest): AgpReport;
+  /** Saves the calling window (showing this patient's report) as a PDF through the host's printer. */
+  pdf(caller: Caller, connection: { readonly connectionId: string }, patientId: string, pageSize: 'A4' | 'Letter'): Promise<PdfResult>;
+}
+
+/** caretwin-report-2026-11-23.pdf: the date of the report, nothing about the patient. */
+export function reportFileName(nowMs: number): string {
+  return `caretwin-report-${new Date(nowMs).toISOString().slice(0, 10)}.pdf`;
 }
 
 export function resolveAgpPeriod(request: AgpRequest, nowMs: number): { fromMs: number; toMs: number } {
@@ -42,7 +67,12 @@ export function resolveAgpPeriod(request: AgpRequest, nowMs: number): { fromMs: 
   return { fromMs, toMs };
 }
 
-export function createReportService(store: () => CareTwinStore, nowMs: () => number, defaultZone: string = hostZone()): ReportService {
+export function createReportService(
+  store: () => CareTwinStore,
+  nowMs: () => number,
+  defaultZone: string = hostZone(),
+  printer?: PdfPrinter,
+): ReportService {
   return {
     agp(caller, patientId, request = {}) {
       const s = store();
@@ -59,6 +89,15 @@ export function createReportService(store: () => CareTwinStore, nowMs: () => num
         generatedMs: now,
         agp: computeAgp({ tMs: series.tMs, valuesMgDl: series.values, zone, fromMs, toMs }),
       };
+    },
+    async pdf(caller, connection, patientId, pageSize) {
+      const s = store();
+      if (s.getPatient(patientId) === undefined) throw new AppError('NOT_FOUND', 'No patient with that id in this store.');
+      requirePatientAccess(s, caller, patientId, 'report.pdf');
+      if (printer === undefined) {
+        throw new AppError('UNKNOWN_METHOD', "This window cannot save PDFs itself: use the browser's print dialog and choose Save as PDF.");
+      }
+      return printer(connection, { pageSize, suggestedFileName: reportFileName(nowMs()) });
     },
   };
 }

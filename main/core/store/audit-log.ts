@@ -53,6 +53,21 @@ export interface AuditQuery {
   readonly limit?: number;
 }
 
+export interface AuditPageQuery {
+  readonly patientId?: string;
+  readonly action?: AuditAction;
+  readonly actor?: string;
+  /** Entries older than this seq (the previous page's `nextBeforeSeq`). */
+  readonly beforeSeq?: number;
+  readonly limit?: number;
+}
+
+export interface AuditPage {
+  readonly entries: AuditEntry[];
+  readonly total: number;
+  readonly nextBeforeSeq: number | null;
+}
+
 const HASH_BYTES = 32;
 const GENESIS = new Uint8Array(HASH_BYTES);
 const AUDIT_KEY_INFO = 'caretwin audit chain v1';
@@ -182,6 +197,47 @@ export class AuditLog {
     const sql =
       'SELECT * FROM audit_log' + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + ` ORDER BY seq LIMIT ${limit}`;
     return (this.db.prepare(sql).raw().all(...args) as AuditRow[]).map(toEntry);
+  }
+
+  /**
+   * One page of entries, newest first, matching every filter given (the care team's audit view); `total` counts
+   * all matches. The next page starts below `nextBeforeSeq` (null: this was the last).
+   */
+  page(query: AuditPageQuery = {}): AuditPage {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (query.patientId !== undefined) {
+      where.push('patient_id = ?');
+      args.push(query.patientId);
+    }
+    if (query.action !== undefined) {
+      where.push('action = ?');
+      args.push(query.action);
+    }
+    if (query.actor !== undefined) {
+      where.push('actor = ?');
+      args.push(query.actor);
+    }
+    const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const total = this.db.prepare(`SELECT COUNT(*) FROM audit_log${filter}`).pluck().get(...args) as number;
+    if (query.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      args.push(query.beforeSeq);
+    }
+    const limit = Math.max(1, Math.min(query.limit ?? 50, 1000));
+    const sql = `SELECT * FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ${limit + 1}`;
+    const rows = this.db.prepare(sql).raw().all(...args) as AuditRow[];
+    const entries = rows.slice(0, limit).map(toEntry);
+    return { entries, total, nextBeforeSeq: rows.length > limit ? entries[entries.length - 1]!.seq : null };
+  }
+
+  /** When each actor last did `action` (e.g. account.unlock: last sign-in), UTC ms. */
+  lastAtByActor(action: AuditAction): Map<string, number> {
+    const rows = this.db.prepare('SELECT actor, MAX(at) FROM audit_log WHERE action = ? AND outcome = ? GROUP BY actor').raw().all(action, 'ok') as [
+      string,
+      number,
+    ][];
+    return new Map(rows);
   }
 
   /** Walks the whole chain and names the first entry that is not as written. */

@@ -35,6 +35,8 @@ import {
   deriveAuditKey,
   type AuditEntry,
   type AuditEntryInput,
+  type AuditPage,
+  type AuditPageQuery,
   type AuditQuery,
   type AuditVerification,
 } from './audit-log.js';
@@ -74,7 +76,7 @@ import {
 
 export type { StoreInspection } from './store-file.js';
 export type { KdfParams, KdfTuning, KeyScope } from './keys.js';
-export type { AuditEntry, AuditEntryInput, AuditQuery, AuditVerification } from './audit-log.js';
+export type { AuditEntry, AuditEntryInput, AuditPage, AuditPageQuery, AuditQuery, AuditVerification } from './audit-log.js';
 
 /** What destroying one (patient, data class) removed; the WAL is emptied unless another connection reads it. */
 export interface ShredReport {
@@ -1289,6 +1291,18 @@ export class CareTwinStore implements StoreReader, ImportWriter {
   listAudit(query: AuditQuery = {}): AuditEntry[] {
     this.requireOpen();
     return this.auditLog.list(query);
+  }
+
+  /** One page of audit entries, newest first, filtered by patient, action and actor (audit-log.ts `page`). */
+  pageAudit(query: AuditPageQuery = {}): AuditPage {
+    this.requireOpen();
+    return this.auditLog.page(query);
+  }
+
+  /** When each account last signed in, from the audit log (account.unlock entries). */
+  lastSignIns(): Map<string, number> {
+    this.requireOpen();
+    return this.auditLog.lastAtByActor('account.unlock');
   }
 
   /** Walks the audit chain; names the first entry that was changed, removed or moved. */

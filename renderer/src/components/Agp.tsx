@@ -5,7 +5,7 @@
  * `Agp` draws a computed AGP (report.agp); `AgpSection` fetches one for a patient and designs loading, error and
  * empty states. Units (mg/dL) and the zone the times of day are read in are always named.
  */
-import { useEffect, useId, useMemo, useRef } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Chart, Filler, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration, type Plugin } from 'chart.js';
 import type { AgpReportView, AgpView } from '../../../shared/ipc/contract.js';
 import { formatCount, formatDate, formatDateTime, formatPercent, formatTimeOfDay, formatValue } from '../format.js';
@@ -181,9 +181,9 @@ function MetricsTable({ agp, Sub }: { agp: AgpView; Sub: 'h3' | 'h4' }) {
           <tr>
             <th scope="row">Days with readings</th>
             <td data-metric="days">
-              {formatCount(agp.daysWithData)} of {formatValue(Math.ceil(agp.periodDays), 0)}
+              {formatCount(agp.daysWithData)} of {formatCount(agp.calendarDays)} calendar days
             </td>
-            <td>≥ 14 days</td>
+            <td />
           </tr>
           <tr>
             <th scope="row">Readings</th>
@@ -243,6 +243,7 @@ function ProfileChart({ agp, onDrawn }: { agp: AgpView; onDrawn: (() => void) | 
     onDrawnRef.current = onDrawn;
   });
   const theme = useEffectiveTheme();
+  const [drawn, setDrawn] = useState(false);
   const curves = useMemo(() => {
     const of = (pick: (b: AgpView['bins'][number]) => number | null): Point[] => {
       // Each bin is drawn at its centre; the first bin repeats at 24:00 so the curve spans the whole day.
@@ -289,10 +290,12 @@ function ProfileChart({ agp, onDrawn }: { agp: AgpView; onDrawn: (() => void) | 
       afterRender() {
         if (reported) return;
         reported = true;
+        setDrawn(true);
         onDrawnRef.current?.();
       },
     };
-    const line = { pointRadius: 0, pointHitRadius: 6, spanGaps: false, tension: 0.3 } as const;
+    // Monotone curves: smooth, without overshooting a step in glucose (a spline's 4 a.m. dip that is not in the data).
+    const line = { pointRadius: 0, pointHitRadius: 6, spanGaps: false, cubicInterpolationMode: 'monotone' } as const;
     const config: ChartConfiguration<'line', Point[]> = {
       type: 'line',
       data: {
@@ -355,7 +358,7 @@ function ProfileChart({ agp, onDrawn }: { agp: AgpView; onDrawn: (() => void) | 
       ? `Glucose by time of day, ${agp.zone}: median lowest ${formatValue(lowest.p50!, 0)} ${UNIT} at ${formatTimeOfDay(lowest.minute)}, highest ${formatValue(highest.p50!, 0)} ${UNIT} at ${formatTimeOfDay(highest.minute)}. The table below lists the percentiles by hour.`
       : 'Glucose by time of day: too few readings to draw.';
   return (
-    <div className="chart-frame agp-chart">
+    <div className="chart-frame agp-chart" data-drawn={drawn ? 'true' : undefined}>
       <canvas ref={canvas} role="img" aria-label={label} />
     </div>
   );

@@ -1,5 +1,6 @@
 /** The bar on every screen: the product, whether the store is demo-only, which store is open, and Lock. */
 import type { SessionStatus } from '../../../shared/ipc/contract.js';
+import { ThemeToggle } from './ThemeToggle.js';
 
 export interface HeaderBarProps {
   readonly status: SessionStatus | undefined;
@@ -19,6 +20,7 @@ export function HeaderBar({ status, locking, onLock }: HeaderBarProps) {
           Store: <span className="path">{status.dataDir}</span>
         </p>
       )}
+      <ThemeToggle />
       {status?.state === 'unlocked' && (
         <button type="button" className="button button-quiet" onClick={onLock} disabled={locking}>
           {locking ? 'Locking…' : 'Lock'}

@@ -10,6 +10,7 @@ import { PanelScreen } from './PanelScreen.js';
 
 // Charts (chart.js, date-fns) load with the first patient opened, not before the panel.
 const PatientScreen = lazy(() => import('./PatientScreen.js').then((m) => ({ default: m.PatientScreen })));
+const ReportScreen = lazy(() => import('./ReportScreen.js').then((m) => ({ default: m.ReportScreen })));
 
 export function Workspace({ status }: { status: SessionStatus }) {
   const { client, markLocked, dataVersion } = useApp();
@@ -25,7 +26,8 @@ export function Workspace({ status }: { status: SessionStatus }) {
 
   useEffect(() => {
     // No names in the title: it shows in task bars and screen shares.
-    document.title = route.name === 'patient' ? 'Patient record – CareTwin' : 'Patient panel – CareTwin';
+    document.title =
+      route.name === 'patient' ? 'Patient record – CareTwin' : route.name === 'report' ? 'Patient report – CareTwin' : 'Patient panel – CareTwin';
     return () => {
       document.title = 'CareTwin';
     };
@@ -38,7 +40,17 @@ export function Workspace({ status }: { status: SessionStatus }) {
           <strong>Demo data:</strong> these patients are synthetic.
         </p>
       )}
-      {route.name === 'patient' ? (
+      {route.name === 'report' ? (
+        <Suspense
+          fallback={
+            <main className="page">
+              <Loading>Loading the report…</Loading>
+            </main>
+          }
+        >
+          <ReportScreen key={route.patientId} patientId={route.patientId} host={status.host} />
+        </Suspense>
+      ) : route.name === 'patient' ? (
         <Suspense
           fallback={
             <main className="page">
