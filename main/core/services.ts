@@ -18,7 +18,7 @@ import { createProgramService, type ProgramService } from './program/program-ser
 import { createTwinService, type TwinService } from './twin/twin-service.js';
 import { createPanelService, type PanelService } from './panel/panel-service.js';
 import { hostZone } from './program/program-service.js';
-import { createReportService, type ReportService } from './report/report-service.js';
+import { createReportService, type PdfPrinter, type ReportService } from './report/report-service.js';
 import { createAdminService, type AdminService } from './admin/admin-service.js';
 import type { QuickUnlockProvider } from './session/quick-unlock.js';
 
@@ -43,6 +43,8 @@ export interface ServicesOptions {
   readonly autoLockMs?: number;
   /** Largest file the app imports (tests use small ones); see import-service.ts. */
   readonly importMaxBytes?: number;
+  /** The host's "save this window as PDF" (the desktop app); without it report.pdf is refused. */
+  readonly printToPdf?: PdfPrinter;
   /** The desktop app's quick re-unlock (session/quick-unlock.ts); the web host passes none and never offers it. */
   readonly quickUnlock?: QuickUnlockProvider;
 }
@@ -434,7 +436,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     program: createProgramService(requireStore, nowMs),
     twin,
     triage,
-    reports: createReportService(requireStore, nowMs),
+    reports: createReportService(requireStore, nowMs, hostZone(), options.printToPdf),
     admin,
 
     async close() {

@@ -16,6 +16,7 @@ import { buildApplicationMenu } from './menu.js';
 import { registerAppSchemeAsPrivileged, serveAppProtocol } from './protocol.js';
 import { hardenSession, installContentGuards } from './security.js';
 import { createMainWindow } from './window.js';
+import { createWindowPdfPrinter } from './print-pdf.js';
 import { createElectronQuickUnlock } from './quick-unlock.js';
 
 const development = !app.isPackaged;
@@ -64,6 +65,7 @@ async function start(dataDir: string): Promise<void> {
     dataDir,
     host: 'electron',
     demoWhenEmpty: true,
+    printToPdf: createWindowPdfPrinter(() => mainWindow),
     // Offered only where safeStorage has a real OS secret store (see quick-unlock.ts); never by the web host.
     quickUnlock: createElectronQuickUnlock(),
   });

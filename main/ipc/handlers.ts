@@ -72,5 +72,6 @@ export function createHandlers(services: CareTwinServices): Handlers {
     'twin.refit': (ctx, input) => services.twin.refit(services.session.caller(ctx), input.patientIds),
     'report.agp': (ctx, input) =>
       services.reports.agp(services.session.caller(ctx), input.patientId, { fromMs: input.fromMs, toMs: input.toMs, days: input.days }),
+    'report.pdf': (ctx, input) => services.reports.pdf(services.session.caller(ctx), ctx, input.patientId, input.pageSize),
   };
 }

@@ -30,6 +30,8 @@ const AUDIT_AS: Partial<Record<MethodName, AuditAction | null>> = {
   'alerts.resolve': null,
   // The exporter writes its own entry (`export`, with the classes included).
   'patient.exportFhir': null,
+  // A report saved as a PDF leaves the app: an export.
+  'report.pdf': 'export',
   // Account changes are audited by the store.
   'users.add': null,
   'users.setStatus': null,

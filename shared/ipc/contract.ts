@@ -494,6 +494,7 @@ export const AgpView = z.object({
   toMs: z.number(),
   periodDays: z.number(),
   daysWithData: z.number().int(),
+  calendarDays: z.number().int(),
   readings: z.number().int(),
   intervalMinutes: z.number(),
   wearPct: z.number(),
@@ -730,6 +731,13 @@ export const contract = {
       .object({ patientId: PatientId, fromMs: z.number().optional(), toMs: z.number().optional(), days: z.number().int().min(1).max(366).optional() })
       .strict(),
     AgpReportView,
+  ),
+  /** Desktop app only: saves the calling window (the patient's report page) as a PDF through a save dialog. */
+  'report.pdf': method(
+    'command',
+    true,
+    z.object({ patientId: PatientId, pageSize: z.enum(['A4', 'Letter']) }).strict(),
+    z.object({ saved: z.boolean(), filePath: z.string().nullable(), bytes: z.number().int().nonnegative() }),
   ),
 } as const;
 
