@@ -23,7 +23,7 @@ import {
   StepSystems,
 } from './fast-layer.js';
 import { robustFastLayerLogLikelihood } from './fit-likelihood.js';
-import { filterSmoothPatient, loadSeries, refitPatientTwin, validatePatientSeries } from './patient-refit.js';
+import { filterSmoothPatient, loadSeries, type PatientCgmSeries, refitPatientTwin, validatePatientSeries } from './patient-refit.js';
 import { simulateFastLayer } from './simulation.js';
 
 const TRUTH: FastLayerParameters = {
@@ -210,5 +210,18 @@ describe('refitPatientTwin', () => {
     );
     expect(() => refitPatientTwin({ timeMin: new Float64Array(0), glucoseMgDl: new Float64Array(0) })).toThrow('no readings');
     expect(() => refitPatientTwin({ timeMin: Float64Array.of(0, 5), glucoseMgDl: Float64Array.of(100) })).toThrow('2 times but 1 glucose values');
+    // filter + smoother check as they read the series (one pass), with validatePatientSeries's reasons.
+    const bad: [PatientCgmSeries, string][] = [
+      [unsorted, 'reading 2: times are not in order'],
+      [{ timeMin: Float64Array.of(0, Number.NaN), glucoseMgDl: Float64Array.of(100, 110) }, 'reading 1: time is not a finite number'],
+      [{ timeMin: Float64Array.of(0, 5), glucoseMgDl: Float64Array.of(100, Number.POSITIVE_INFINITY) }, 'reading 1: glucose is not a positive finite number'],
+      [{ timeMin: Float64Array.of(0, 5), glucoseMgDl: Float64Array.of(100, 110), censoring: Uint8Array.of(0, 3) }, 'reading 1: unknown censoring flag'],
+      [{ timeMin: Float64Array.of(0, 5), glucoseMgDl: Float64Array.of(100, 110), censoring: Uint8Array.of(0) }, '2 times but 1 censoring flags'],
+    ];
+    const parameters = refitPatientTwin(series).parameters;
+    for (const [one, reason] of bad) {
+      expect(() => validatePatientSeries(one)).toThrow(reason);
+      expect(() => filterSmoothPatient(one, parameters)).toThrow(reason);
+    }
   });
 });

@@ -165,13 +165,21 @@ function logsFromParameters(p: FastLayerParameters): Float64Array {
   );
 }
 
-/** Throws a RangeError naming the first problem; says nothing about the values themselves. */
-export function validatePatientSeries(series: PatientCgmSeries): void {
-  const { timeMin, glucoseMgDl, censoring } = series;
+function checkLengths({ timeMin, glucoseMgDl, censoring }: PatientCgmSeries): void {
   const n = timeMin.length;
   if (n === 0) throw new RangeError('the series has no readings');
   if (glucoseMgDl.length !== n) throw new RangeError(`the series has ${n} times but ${glucoseMgDl.length} glucose values`);
   if (censoring !== undefined && censoring.length !== n) throw new RangeError(`the series has ${n} times but ${censoring.length} censoring flags`);
+}
+
+/**
+ * Throws a RangeError naming the first problem; says nothing about the values themselves. loadSeries
+ * makes the same checks as it reads a series, so that the refit reads the caller's arrays once.
+ */
+export function validatePatientSeries(series: PatientCgmSeries): void {
+  const { timeMin, glucoseMgDl, censoring } = series;
+  const n = timeMin.length;
+  checkLengths(series);
   for (let i = 0; i < n; i++) {
     const t = timeMin[i]!;
     if (!Number.isFinite(t)) throw new RangeError(`reading ${i}: time is not a finite number`);
@@ -186,26 +194,45 @@ export function validatePatientSeries(series: PatientCgmSeries): void {
  * The series as the filter reads it, in the track's scratch arrays (views, valid until the track's next
  * patient): ln glucose and the timeline, built as ./fast-layer.ts's buildReadingTimeline builds it for CGM
  * readings (patient-refit.test.ts checks that), without its allocations and with the last step length
- * remembered, since consecutive CGM steps are nearly always the same.
+ * remembered, since consecutive CGM steps are nearly always the same. Validates as validatePatientSeries
+ * does (the same errors, in the same order) in the same single pass over the caller's arrays.
  */
 export function loadSeries(series: PatientCgmSeries, track: FastLayerTrack): { readings: GlucoseReadings; timeline: ReadingTimeline } {
   const { timeMin, glucoseMgDl } = series;
   const n = timeMin.length;
+  checkLengths(series);
+  if (n > track.capacity) throw new RangeError(`loadSeries: ${n} readings exceed the track capacity ${track.capacity}`);
   const logGlucose = track.logGlucose.subarray(0, n);
   const stepIndex = track.stepIndex.subarray(0, n);
   const sensorStartMin = track.sensorStartMin.subarray(0, n);
   const warmupShare = track.warmupShare.subarray(0, n);
+  const zeros = track.zeros.subarray(0, n);
+  // Read in the filter's inner loop: a copy (n bytes) keeps that loop on arrays of one kind, whether the
+  // caller's came in a SharedArrayBuffer, a transferred or a copied one (in a worker, the filter ran 1.6
+  // times slower on the caller's than on its own).
+  const flags = series.censoring;
+  const censoring = flags === undefined ? zeros : track.censoring.subarray(0, n);
   const lengths: number[] = [];
   const indexByLength = new Map<number, number>();
   let lastLength = Number.NaN;
   let lastIndex = -1;
   let lastCgmMin = Number.NaN;
   let sensorStart = Number.NEGATIVE_INFINITY;
+  let previousTime = Number.NEGATIVE_INFINITY;
   for (let t = 0; t < n; t++) {
     const time = timeMin[t]!;
-    logGlucose[t] = Math.log(glucoseMgDl[t]!);
+    if (!(time - time === 0)) throw new RangeError(`reading ${t}: time is not a finite number`);
+    if (time < previousTime) throw new RangeError(`reading ${t}: times are not in order`);
+    const g = glucoseMgDl[t]!;
+    if (!(g > 0 && g < Number.POSITIVE_INFINITY)) throw new RangeError(`reading ${t}: glucose is not a positive finite number`);
+    if (flags !== undefined) {
+      const flag = flags[t]!;
+      if (flag > Censoring.High) throw new RangeError(`reading ${t}: unknown censoring flag`);
+      censoring[t] = flag;
+    }
+    logGlucose[t] = Math.log(g);
     if (t > 0) {
-      const dt = time - timeMin[t - 1]!;
+      const dt = time - previousTime;
       if (dt !== lastLength) {
         let index = indexByLength.get(dt);
         if (index === undefined) {
@@ -220,20 +247,12 @@ export function loadSeries(series: PatientCgmSeries, track: FastLayerTrack): { r
     } else {
       stepIndex[t] = -1;
     }
+    previousTime = time;
     if (time - lastCgmMin >= SENSOR_CHANGE_GAP_MIN) sensorStart = time;
     lastCgmMin = time;
     sensorStartMin[t] = sensorStart;
     const age = time - sensorStart;
     warmupShare[t] = age < SENSOR_WARMUP_MIN ? 1 - age / SENSOR_WARMUP_MIN : 0;
-  }
-  const zeros = track.zeros.subarray(0, n);
-  // Read in the filter's inner loop: a copy here (n bytes) keeps that loop on arrays of one kind, whether
-  // the caller's came in a SharedArrayBuffer, a transferred or a copied one (in a worker, the filter ran
-  // 1.6 times slower on the caller's than on its own).
-  let censoring = zeros;
-  if (series.censoring !== undefined) {
-    censoring = track.censoring.subarray(0, n);
-    censoring.set(series.censoring);
   }
   return {
     readings: { timeMin, logGlucose, kind: zeros, censoring },
@@ -332,7 +351,6 @@ function clampLogs(logs: Float64Array, logMin: readonly number[], logMax: readon
  * ensureFastLayerTrack); nothing of one patient is kept in it for the next.
  */
 export function refitPatientTwin(series: PatientCgmSeries, options: PatientRefitOptions = {}, track?: FastLayerTrack): PatientRefit {
-  validatePatientSeries(series);
   const n = series.timeMin.length;
   const scratch = track !== undefined && track.capacity >= n ? track : createFastLayerTrack(n);
   const { readings, timeline } = loadSeries(series, scratch);
@@ -441,24 +459,44 @@ function fitBand(errors: Float64Array, effectiveErrors: number, previous: ScaleM
 }
 
 function dailyMeans(timeMin: Float64Array, track: FastLayerTrack, n: number): PatientRefit['daily'] {
-  const days: number[] = [];
-  const sums: number[] = [];
-  const counts: number[] = [];
+  // Two passes over typed arrays (count the days, then sum into them): the same sums, in the same order,
+  // as pushing per day into arrays, without growing them reading by reading.
+  let dayCount = 0;
+  let lastDay = Number.NaN;
   for (let t = 0; t < n; t++) {
     const day = Math.floor(timeMin[t]! / MINUTES_PER_DAY);
-    if (days.length === 0 || days[days.length - 1] !== day) {
-      days.push(day);
-      sums.push(0);
-      counts.push(0);
+    if (day !== lastDay) {
+      dayCount++;
+      lastDay = day;
     }
-    sums[sums.length - 1]! += track.smoothedState[3 * t]! + track.smoothedState[3 * t + 1]!;
-    counts[counts.length - 1]! += 1;
   }
-  return {
-    day: Int32Array.from(days),
-    meanLogGlucose: Float64Array.from(sums, (sum, k) => sum / counts[k]!),
-    readings: Int32Array.from(counts),
-  };
+  const days = new Int32Array(dayCount);
+  const meanLogGlucose = new Float64Array(dayCount);
+  const readings = new Int32Array(dayCount);
+  const smoothed = track.smoothedState;
+  let k = -1;
+  lastDay = Number.NaN;
+  let sum = 0;
+  let count = 0;
+  for (let t = 0; t < n; t++) {
+    const day = Math.floor(timeMin[t]! / MINUTES_PER_DAY);
+    if (day !== lastDay) {
+      if (k >= 0) {
+        meanLogGlucose[k] = sum / count;
+        readings[k] = count;
+      }
+      k++;
+      days[k] = day;
+      lastDay = day;
+      sum = 0;
+      count = 0;
+    }
+    sum += smoothed[3 * t]! + smoothed[3 * t + 1]!;
+    count++;
+  }
+  meanLogGlucose[k] = sum / count;
+  readings[k] = count;
+  return { day: days, meanLogGlucose, readings };
 }
 
 export interface FilterSmoothSummary {
@@ -474,7 +512,6 @@ export interface FilterSmoothSummary {
  * the hyperparameters are kept, and what the panel benchmark's throughput figure measures.
  */
 export function filterSmoothPatient(series: PatientCgmSeries, parameters: FastLayerParameters, track?: FastLayerTrack): FilterSmoothSummary {
-  validatePatientSeries(series);
   const n = series.timeMin.length;
   const scratch = track !== undefined && track.capacity >= n ? track : createFastLayerTrack(n);
   const { readings, timeline } = loadSeries(series, scratch);
