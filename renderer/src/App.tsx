@@ -1,10 +1,14 @@
 /** The window: the header bar, then the screen the session calls for (setup, unlock, or the workspace). */
 import { useMemo, useState } from 'react';
 import { HeaderBar } from './components/HeaderBar.js';
+import { isCareTeam, useAdminRoute } from './components/AdminNav.js';
 import { ErrorNotice, Loading } from './components/Notices.js';
 import { asIpcError, type CareTwinClient, type IpcError } from './ipc/client.js';
 import { CannotStartScreen } from './screens/CannotStartScreen.js';
+import { AccountsScreen } from './screens/AccountsScreen.js';
+import { AuditScreen } from './screens/AuditScreen.js';
 import { ConsentScreen } from './screens/ConsentScreen.js';
+import { SettingsScreen } from './screens/SettingsScreen.js';
 import { SetupScreen } from './screens/SetupScreen.js';
 import { UnlockScreen } from './screens/UnlockScreen.js';
 import { Workspace } from './screens/Workspace.js';
@@ -16,6 +20,7 @@ export function App({ client }: { client: CareTwinClient }) {
   const [locking, setLocking] = useState(false);
   const [lockError, setLockError] = useState<IpcError | undefined>(undefined);
   const services = useMemo<AppServices>(() => ({ client, markLocked, dataVersion }), [client, markLocked, dataVersion]);
+  const adminRoute = useAdminRoute();
 
   const view = session.view;
   if (view.phase === 'starting') {
@@ -56,11 +61,17 @@ export function App({ client }: { client: CareTwinClient }) {
       )}
       {lockError && <ErrorNotice title="CareTwin could not be locked." error={lockError} onRetry={lock} />}
       {status.state === 'uninitialised' && <SetupScreen dataDir={status.dataDir} onDone={setStatus} />}
-      {status.state === 'locked' && <UnlockScreen dataDir={status.dataDir} onDone={setStatus} />}
+      {status.state === 'locked' && <UnlockScreen dataDir={status.dataDir} onDone={setStatus} quickUnlock={status.quickUnlock} />}
       {status.state === 'unlocked' &&
         (status.account?.role === 'patient' && status.account.patientId !== null ? (
           // A patient account sees its own record's sharing screen, never the panel.
           <ConsentScreen patientId={status.account.patientId} />
+        ) : adminRoute === 'audit' && isCareTeam(status) ? (
+          <AuditScreen ownAccount={status.account?.id ?? null} />
+        ) : adminRoute === 'accounts' && isCareTeam(status) ? (
+          <AccountsScreen ownAccount={status.account?.id ?? null} />
+        ) : adminRoute === 'settings' && isCareTeam(status) ? (
+          <SettingsScreen status={status} onStatus={setStatus} />
         ) : (
           <Workspace status={status} />
         ))}

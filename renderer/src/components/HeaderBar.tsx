@@ -1,6 +1,7 @@
 /** The bar on every screen: the product, whether the store is demo-only, which store is open, and Lock. */
 import type { SessionStatus } from '../../../shared/ipc/contract.js';
 import { ThemeToggle } from './ThemeToggle.js';
+import { AdminNav } from './AdminNav.js';
 
 export interface HeaderBarProps {
   readonly status: SessionStatus | undefined;
@@ -15,6 +16,7 @@ export function HeaderBar({ status, locking, onLock }: HeaderBarProps) {
         <span className="product-name">CareTwin</span>
         {status?.demo && <span className="tag tag-demo tag-strong">DEMO</span>}
       </div>
+      <AdminNav status={status} />
       {status && (
         <p className="header-store">
           Store: <span className="path">{status.dataDir}</span>

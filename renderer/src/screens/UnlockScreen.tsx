@@ -5,8 +5,18 @@ import { PasscodeField } from '../components/PasscodeField.js';
 import { asIpcError } from '../ipc/client.js';
 import { useApp } from '../session.js';
 
-export function UnlockScreen({ dataDir, onDone }: { dataDir: string; onDone: (status: SessionStatus) => void }) {
+export function UnlockScreen({
+  dataDir,
+  onDone,
+  quickUnlock,
+}: {
+  dataDir: string;
+  onDone: (status: SessionStatus) => void;
+  /** Desktop app only (main/core/session/quick-unlock.ts): offered, and ready once remembered in this run. */
+  quickUnlock?: SessionStatus['quickUnlock'];
+}) {
   const { client } = useApp();
+  const [remember, setRemember] = useState(false);
   const [passcode, setPasscode] = useState('');
   const [account, setAccount] = useState('');
   const [busy, setBusy] = useState(false);
@@ -30,10 +40,25 @@ export function UnlockScreen({ dataDir, onDone }: { dataDir: string; onDone: (st
     setError(undefined);
     try {
       const id = account.trim();
-      onDone(await client.call('session.unlock', id === '' ? { passcode } : { passcode, account: id }));
+      const rememberIt = quickUnlock?.offered === true && remember ? { remember: true } : {};
+      onDone(await client.call('session.unlock', id === '' ? { passcode, ...rememberIt } : { passcode, account: id, ...rememberIt }));
     } catch (e) {
       setError(asIpcError(e).message);
       setPasscode('');
+      setBusy(false);
+      setFailures((n) => n + 1);
+    }
+  }
+
+  async function quick() {
+    if (busy) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      onDone(await client.call('session.quickUnlock', {}));
+    } catch (e) {
+      // Refused or forgotten (e.g. the account was disabled): the passcode it is.
+      setError(asIpcError(e).message);
       setBusy(false);
       setFailures((n) => n + 1);
     }
@@ -72,10 +97,21 @@ export function UnlockScreen({ dataDir, onDone }: { dataDir: string; onDone: (st
           autoFocus
           readOnly={busy}
         />
+        {quickUnlock?.offered && (
+          <div className="field field-check">
+            <input id="unlock-remember" type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} disabled={busy} />
+            <label htmlFor="unlock-remember">Remember until CareTwin quits (quick unlock after a lock)</label>
+          </div>
+        )}
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy && <span className="spinner" aria-hidden="true" />}
           {busy ? 'Unlocking…' : 'Unlock'}
         </button>
+        {quickUnlock?.ready && (
+          <button type="button" className="button" disabled={busy} onClick={() => void quick()}>
+            Quick unlock
+          </button>
+        )}
       </form>
     </main>
   );
