@@ -8,7 +8,7 @@
  * the core's twin.series work for that patient (smoother over 90 days + one decimated window).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -37,8 +37,15 @@ export interface TwinUiFigures {
   readonly setupSeconds: number;
 }
 
+/**
+ * A private copy of the build (other work in the same tree may rebuild dist/ meanwhile), inside the repository so
+ * that the bundle still finds node_modules.
+ */
+const PRIVATE_DIST = path.resolve('.tmp', `bench-twin-ui-${process.pid}`, 'dist');
+const CLI = path.join(PRIVATE_DIST, 'cli', 'caretwin.mjs');
+
 function cli(args: string[], env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(process.execPath, ['dist/cli/caretwin.mjs', ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`caretwin ${args[0]} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -76,9 +83,18 @@ async function openPatient(page: Page, patientId: string): Promise<[number, numb
 }
 
 export async function benchTwinUi(patients = 1000, runs = 7): Promise<TwinUiFigures> {
+  try {
+    return await measure(patients, runs);
+  } finally {
+    rmSync(path.dirname(PRIVATE_DIST), { recursive: true, force: true });
+  }
+}
+
+async function measure(patients: number, runs: number): Promise<TwinUiFigures> {
   const started = performance.now();
   const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('build failed');
+  cpSync('dist', PRIVATE_DIST, { recursive: true });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'caretwin-bench-twin-ui-'));
   const dataDir = path.join(dir, 'store');
   const env = { ...process.env, CARETWIN_PASSCODE: PASSCODE };
@@ -110,7 +126,7 @@ export async function benchTwinUi(patients = 1000, runs = 7): Promise<TwinUiFigu
     store.close();
   }
 
-  const serve = spawn(process.execPath, ['dist/cli/caretwin.mjs', 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const serve = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],

@@ -136,6 +136,10 @@ export function PatientScreen({ patientId }: { patientId: string }) {
     (s) => s.code !== STREAM.cgm && !(weightInTwin && s.code === STREAM.weight) && STREAMS.get(s.code)?.dataClass !== 'labs',
   );
   const twinForbidden = twin.error?.code === 'FORBIDDEN';
+  // The charts' time axis reaches to the end of the twin's projection: wait for the twin (or its refusal) so the
+  // charts are fetched and drawn once, not once without the projection and again with it.
+  const twinSettled = twinValue !== undefined || twin.error !== undefined;
+  const shownRange = twinSettled ? range : undefined;
 
   return (
     <main className="page patient-twin">
@@ -186,18 +190,18 @@ export function PatientScreen({ patientId }: { patientId: string }) {
         {twin.error && !twinForbidden && <ErrorNotice title="The twin could not be loaded." error={twin.error} onRetry={twin.retry} />}
         {twinForbidden && <p className="notice">{twin.error?.message} The recorded signals are shown below without the model.</p>}
         {streams.length === 0 && <p className="muted">No device or lab data is stored for this patient yet.</p>}
-        {range && <WindowPicker value={windowId} onChange={setWindowId} />}
-        {range && !twinForbidden && cgm && (
-          <GlucoseTwinSection patientId={detail.id} info={cgm} range={range} twin={twinValue?.twin} twinVersion={twinVersion} />
+        {streams.length > 0 && !twinSettled && <Loading>Loading the twin…</Loading>}
+        {shownRange && <WindowPicker value={windowId} onChange={setWindowId} />}
+        {shownRange && !twinForbidden && cgm && (
+          <GlucoseTwinSection patientId={detail.id} info={cgm} range={shownRange} twin={twinValue?.twin} twinVersion={twinVersion} />
         )}
-        {range && twinForbidden && cgm && <StreamSection patientId={detail.id} info={cgm} rangeMs={range} />}
+        {shownRange && twinForbidden && cgm && <StreamSection patientId={detail.id} info={cgm} rangeMs={shownRange} />}
         {hasDiabetes && cgm && <AgpSlot patientId={detail.id} />}
-        {range && !twinForbidden && hasHf && <HeartFailureTwinSection patientId={detail.id} range={range} twin={twinValue?.twin} twinVersion={twinVersion} />}
-        {range && twinForbidden && weightInTwin && streams.filter((s) => s.code === STREAM.weight).map((info) => <StreamSection key={info.code} patientId={detail.id} info={info} rangeMs={range} />)}
-        {others.map((info) => (
-          <StreamSection key={info.code} patientId={detail.id} info={info} rangeMs={range} />
-        ))}
-        {range && <ClinicalTimeline patientId={detail.id} streams={streams} medications={detail.medications} range={range} />}
+        {shownRange && !twinForbidden && hasHf && <HeartFailureTwinSection patientId={detail.id} range={shownRange} twin={twinValue?.twin} twinVersion={twinVersion} />}
+        {shownRange && twinForbidden && weightInTwin && streams.filter((s) => s.code === STREAM.weight).map((info) => <StreamSection key={info.code} patientId={detail.id} info={info} rangeMs={shownRange} />)}
+        {shownRange &&
+          others.map((info) => <StreamSection key={info.code} patientId={detail.id} info={info} rangeMs={shownRange} />)}
+        {shownRange && <ClinicalTimeline patientId={detail.id} streams={streams} medications={detail.medications} range={shownRange} />}
       </section>
 
       <section className="stream" aria-labelledby="medications-title">

@@ -92,7 +92,7 @@ export function GlucoseTwinSection({ patientId, info, range, twin, twinVersion }
   }, [forecasts, lastReadingMs, g]);
   const lines = useMemo<LineLayer[]>(() => (g ? [{ tMs: g.observed.tMs, values: g.observed.mgDl, label: 'CGM reading', colour: 'observed' }] : []), [g]);
 
-  const ready = value !== undefined && (drawnFor === value || g === null || g.observed.tMs.length === 0);
+  const ready = value !== undefined && !series.loading && (drawnFor === value || g === null || g.observed.tMs.length === 0);
   const headingId = `stream-${info.code}`;
   const gaps = g ? [...g.gaps].sort((a, b) => b.toMs - b.fromMs - (a.toMs - a.fromMs)) : [];
 

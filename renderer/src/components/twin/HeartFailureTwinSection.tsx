@@ -103,7 +103,7 @@ export function HeartFailureTwinSection({ patientId, range, twin, twinVersion }:
   const noLines = useMemo<LineLayer[]>(() => [], []);
 
   const computed = (hf?.model ?? null) !== null;
-  const ready = value !== undefined && (hf === null || (drawn.weight === value && (!computed || drawn.fluid === value)));
+  const ready = value !== undefined && !series.loading && (hf === null || (drawn.weight === value && (!computed || drawn.fluid === value)));
   const sentence = hf?.projection ? projectionSentence(hf.projection) : null;
   const twinHf = twin?.hf ?? null;
 
