@@ -21,6 +21,7 @@ import { benchRefit } from './refit.js';
 import { benchAlign } from './align.js';
 import { benchAlertsProgram } from './alerts-program.js';
 import { benchConsentAudit } from './consent-audit.js';
+import { benchAuditView } from './audit-view.js';
 import { benchLivingTwin } from './living-twin.js';
 import { benchTwinUi } from './twin-ui.js';
 
@@ -199,6 +200,14 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
     async run() {
       const r = await benchConsentAudit();
       results.consent = r;
+      sayFigures({ ...r });
+    },
+  },
+  'audit-view': {
+    title: '[audit-view] the audit view on a 50,000-entry log (200 patients, 20 accounts): a page of 50 newest first, by patient, by account, by account and action, 100 pages deep; last sign-ins (real store)',
+    async run() {
+      const r = await benchAuditView();
+      results['audit-view'] = r;
       sayFigures({ ...r });
     },
   },
