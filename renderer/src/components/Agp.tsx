@@ -72,12 +72,15 @@ export interface AgpProps {
   readonly zoneFrom?: 'patient' | 'default';
   /** Heading level of the section's title (the report page uses 2, an embedding view may use 3). */
   readonly headingLevel?: 2 | 3;
+  /** The id of a heading the embedding view already shows for this section: the AGP then shows no title of its own. */
+  readonly labelledBy?: string;
   /** Called once the profile chart has drawn. */
   readonly onDrawn?: () => void;
 }
 
-export function Agp({ agp, zoneFrom, headingLevel = 2, onDrawn }: AgpProps) {
-  const titleId = useId();
+export function Agp({ agp, zoneFrom, headingLevel = 2, labelledBy, onDrawn }: AgpProps) {
+  const ownTitleId = useId();
+  const titleId = labelledBy ?? ownTitleId;
   const Heading = headingLevel === 2 ? 'h2' : 'h3';
   const Sub = headingLevel === 2 ? 'h3' : 'h4';
   const rows = rangeRows(agp);
@@ -85,7 +88,7 @@ export function Agp({ agp, zoneFrom, headingLevel = 2, onDrawn }: AgpProps) {
   const period = `${formatDate(agp.fromMs, { timeZone: agp.zone })} – ${formatDate(agp.toMs - 1, { timeZone: agp.zone })}`;
   return (
     <section className="agp" aria-labelledby={titleId}>
-      <Heading id={titleId}>Ambulatory glucose profile</Heading>
+      {labelledBy === undefined && <Heading id={titleId}>Ambulatory glucose profile</Heading>}
       <p className="agp-period">
         {period} ({formatValue(agp.periodDays, agp.periodDays % 1 === 0 ? 0 : 1)} days) · times of day in{' '}
         <strong>{agp.zone}</strong>
@@ -408,13 +411,15 @@ export interface AgpSectionProps {
   /** Days ending now (default 14, the consensus minimum). */
   readonly days?: number;
   readonly headingLevel?: 2 | 3;
+  /** See AgpProps.labelledBy. */
+  readonly labelledBy?: string;
   readonly onDrawn?: () => void;
   /** The fetched report, for a caller that shows its header (the report page). */
   readonly onLoaded?: (report: AgpReportView) => void;
 }
 
 /** Fetches the patient's AGP (report.agp) and shows it, with loading, error and no-data states; refetches on new data. */
-export function AgpSection({ patientId, days = 14, headingLevel = 2, onDrawn, onLoaded }: AgpSectionProps) {
+export function AgpSection({ patientId, days = 14, headingLevel = 2, labelledBy, onDrawn, onLoaded }: AgpSectionProps) {
   const { client, markLocked, dataVersion } = useApp();
   const query = useQuery(`agp/${patientId}/${days}/${dataVersion}`, () => client.call('report.agp', { patientId, days }), markLocked);
   const onLoadedRef = useRef(onLoaded);
@@ -431,7 +436,7 @@ export function AgpSection({ patientId, days = 14, headingLevel = 2, onDrawn, on
   if (!query.value) return <Loading>Computing the glucose profile…</Loading>;
   return (
     <>
-      <Agp agp={query.value.agp} zoneFrom={query.value.zoneFrom} headingLevel={headingLevel} onDrawn={onDrawn} />
+      <Agp agp={query.value.agp} zoneFrom={query.value.zoneFrom} headingLevel={headingLevel} labelledBy={labelledBy} onDrawn={onDrawn} />
       <p className="muted agp-generated">
         Computed {formatDateTime(query.value.generatedMs)} from the stored CGM readings.
       </p>
