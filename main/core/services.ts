@@ -6,12 +6,11 @@
 import { Subject, type Observable } from 'rxjs';
 import type { PanelRow, PatientDetail, SeriesResult, SessionStatus, StoreEvent } from '../../shared/ipc/contract.js';
 import { AppError } from '../../shared/ipc/errors.js';
-import { utcDay } from '../../shared/domain/sample.js';
 import { STREAMS, streamDef } from '../../shared/domain/streams.js';
 import { CareTwinStore, OWNER_ACCOUNT, type AccountInfo, type KdfParams } from './store/store.js';
 import { DEMO_DEFAULTS, generateDemoPanel, type DemoReport } from './demo/panel.js';
 import { createImportService, type ImportService } from './imports/import-service.js';
-import { callerForAccount, requireClassAccess, requirePanelAccess, requirePatientAccess, STORE_OWNER, visibleClasses, type Caller } from './consent/access.js';
+import { callerForAccount, requireClassAccess, requirePatientAccess, STORE_OWNER, visibleClasses, type Caller } from './consent/access.js';
 import { createConsentService, RETENTION_SWEEP_INTERVAL_MS, type ConsentService } from './consent/consent-service.js';
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
 import { createProgramService, type ProgramService } from './program/program-service.js';
@@ -370,17 +369,8 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     },
 
     panel(ctx) {
-      const s = requireStore();
-      requirePanelAccess(s, session.caller(ctx), 'panel.list');
-      const today = utcDay(nowMs());
-      return s.listPatients().map((p) => ({
-        id: p.id,
-        name: p.profile.name,
-        conditions: p.profile.conditions,
-        demo: p.demo,
-        lastDataMs: s.lastDataMs(p.id),
-        daysWithData30: s.daysWithData(p.id, today - 29, today),
-      }));
+      // The triage panel's cache holds these figures once it has been shown (panel/panel-service.ts).
+      return triage.list(session.caller(ctx));
     },
 
     patient(patientId, ctx) {

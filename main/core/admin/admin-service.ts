@@ -92,14 +92,8 @@ export function createAdminService(store: () => CareTwinStore, autoLock: AutoLoc
       if (!Number.isInteger(minutes) || minutes < 0 || minutes > AUTO_LOCK_MAX_MINUTES) {
         throw new AppError('VALIDATION', `The auto-lock period is a whole number of minutes from 0 (never) to ${AUTO_LOCK_MAX_MINUTES}.`);
       }
-      const s = store();
-      // Stored and audited together; applied only once both are written.
-      s.putMeta(AUTO_LOCK_SETTING, minutes);
-      s.audit({
-        actor: { actor: caller.actor, role: caller.role },
-        action: 'settings.change',
-        details: { setting: 'autoLockMinutes', value: minutes },
-      });
+      // Stored and audited in one transaction; applied only once both are written.
+      store().putSetting({ actor: caller.actor, role: caller.role }, AUTO_LOCK_SETTING, minutes);
       autoLock.setMs(minutesToMs(minutes));
       return settingsFor(caller);
     },

@@ -14,7 +14,7 @@
  * - last contact: the newest of an alert acknowledged, an alert resolved, or interactive minutes logged (at the
  *   end of the logged time), by anyone on the care team.
  */
-import type { PanelTriage, TriageRow } from '../../../shared/ipc/contract.js';
+import type { PanelRow, PanelTriage, TriageRow } from '../../../shared/ipc/contract.js';
 import type { Alert } from '../../../shared/domain/alerts.js';
 import { STREAM } from '../../../shared/domain/streams.js';
 import { utcDay } from '../../../shared/domain/sample.js';
@@ -42,6 +42,8 @@ export interface PanelService {
   invalidate(patientIds?: readonly string[]): void;
   /** A patient's twin was recomputed: its figures are read again. */
   twinUpdated(patientId: string): void;
+  /** panel.list's rows (name, conditions, last data, days with data in 30), from the cache where it holds them. */
+  list(caller: Caller): PanelRow[];
 }
 
 const SEVERITY_RANK = { urgent: 3, warning: 2, info: 1 } as const;
@@ -102,13 +104,13 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
           meanMgDl: g.meanMgDl,
           gmiPct: g.gmiPct,
         },
-        trend: dailyMeans(series.tMs, series.values, firstTrendDay, periodDays),
+        trend: rounded(dailyMeans(series.tMs, series.values, firstTrendDay, periodDays), 1),
       };
     }
     let weight: SeriesFacts['weight'] = null;
     if (hfPatient) {
       const series = s.readSeries(p.id, STREAM.weight, Math.min(fromMs, (today - 40) * DAY_MS), now);
-      weight = { change: weightChange7d(series.tMs, series.values), trend: dailyMeans(series.tMs, series.values, firstTrendDay, periodDays) };
+      weight = { change: weightChange7d(series.tMs, series.values), trend: rounded(dailyMeans(series.tMs, series.values, firstTrendDay, periodDays), 2) };
     }
     const status = programStatus(s, p.id, month, now, defaultZone);
     const facts: SeriesFacts = {
@@ -157,6 +159,30 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
     },
     twinUpdated(patientId) {
       twinCache.delete(patientId);
+    },
+
+    list(caller) {
+      const s = store();
+      if (cachedStore !== s) {
+        seriesCache.clear();
+        twinCache.clear();
+        cachedStore = s;
+      }
+      requirePanelAccess(s, caller, 'panel.list');
+      const now = nowMs();
+      const today = utcDay(now);
+      return s.listPatients().map((p) => {
+        const hit = seriesCache.get(p.id);
+        const fresh = hit !== undefined && now - hit.computedMs < TRIAGE_DATA_MAX_AGE_MS && utcDay(hit.computedMs) === today;
+        return {
+          id: p.id,
+          name: p.profile.name,
+          conditions: p.profile.conditions,
+          demo: p.demo,
+          lastDataMs: fresh ? hit.lastDataMs : s.lastDataMs(p.id),
+          daysWithData30: fresh ? hit.daysWithData30 : s.daysWithData(p.id, today - 29, today),
+        };
+      });
     },
 
     triage(caller, periodDays = DEFAULT_TRIAGE_PERIOD) {
@@ -266,6 +292,12 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
       return { patientId, tags: [...stored.tags], assignedNurse: stored.assignedNurse };
     },
   };
+}
+
+/** Trend values for sparklines need no more digits than they are shown with (a smaller answer for 1,000 rows). */
+function rounded(values: (number | null)[], decimals: number): (number | null)[] {
+  const f = 10 ** decimals;
+  return values.map((v) => (v === null ? null : Math.round(v * f) / f));
 }
 
 function topAlert(open: readonly Alert[]): Alert | undefined {

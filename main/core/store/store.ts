@@ -1120,6 +1120,18 @@ export class CareTwinStore implements StoreReader, ImportWriter {
     });
   }
 
+  /** Stores a setting and its `settings.change` audit entry in one transaction: both are written, or neither. */
+  putSetting(actor: AuditActor, key: string, value: string | number | boolean): void {
+    this.requireOpen();
+    checkMetaKey(key);
+    if (!key.startsWith('settings.')) throw validation('A setting name starts with "settings.".');
+    const json = JSON.stringify(value);
+    this.inWriteTransaction(() => {
+      this.stmts.upsertMeta.run(key, seal(this.keyring.storeKey, utf8(json), metaBinding(key)));
+      this.auditLog.append({ actor, action: 'settings.change', details: { setting: key.slice('settings.'.length), value } });
+    });
+  }
+
   getMeta<T = unknown>(key: string): T | undefined {
     this.requireOpen();
     checkMetaKey(key);
