@@ -22,7 +22,7 @@ import {
   stationaryDeviationCovariance,
 } from '../../shared/model/glucose/fast-layer.js';
 import { POPULATION_PRIORS } from '../../shared/model/glucose/hyperparameters.js';
-import { filterSmoothPatient, type PatientCgmSeries, type PatientRefit } from '../../shared/model/glucose/patient-refit.js';
+import { filterSmoothPatient, type PatientCgmSeries, type PatientRefit, warmUpPatientRefit } from '../../shared/model/glucose/patient-refit.js';
 import { compareRefitQuality } from './refit-quality.js';
 
 const POINTS_PER_DAY = 288;
@@ -184,7 +184,8 @@ export async function benchRefit(patients = 1000, days = 90): Promise<RefitBench
   const generationSeconds = (performance.now() - generationStart) / 1000;
   const readings = panel.reduce((sum, p) => sum + p.series.timeMin.length, 0);
 
-  // This thread: one scratch track for every patient, as a worker has. Untimed warm-up first.
+  // This thread: one scratch track for every patient, as a worker has. Untimed warm-up first, as a worker's.
+  warmUpPatientRefit();
   const track = createFastLayerTrack(days * POINTS_PER_DAY);
   for (const p of panel.slice(0, 10)) filterSmoothPatient(p.series, p.truth, track);
   const oneThread = await fastestOf(FILTER_SMOOTHER_RUNS, () => {

@@ -23,7 +23,7 @@ import {
   StepSystems,
 } from './fast-layer.js';
 import { robustFastLayerLogLikelihood } from './fit-likelihood.js';
-import { filterSmoothPatient, loadSeries, type PatientCgmSeries, refitPatientTwin, validatePatientSeries } from './patient-refit.js';
+import { filterSmoothPatient, loadSeries, type PatientCgmSeries, refitPatientTwin, validatePatientSeries, warmUpPatientRefit } from './patient-refit.js';
 import { simulateFastLayer } from './simulation.js';
 
 const TRUTH: FastLayerParameters = {
@@ -200,6 +200,12 @@ describe('refitPatientTwin', () => {
         expect(f.lower95MgDl).toBeLessThan(f.upper95MgDl);
       }
     }
+  });
+
+  it('warms the kernels up on a series they accept, with the same checksum every time', () => {
+    const checksum = warmUpPatientRefit();
+    expect(Number.isFinite(checksum)).toBe(true);
+    expect(warmUpPatientRefit()).toBe(checksum);
   });
 
   it('refuses bad series with a reason and no values', () => {
