@@ -180,6 +180,18 @@ export function validatePatientSeries(series: PatientCgmSeries): void {
   const { timeMin, glucoseMgDl, censoring } = series;
   const n = timeMin.length;
   checkLengths(series);
+  // One pass without error paths first (the pool checks a whole panel on its host's thread before any work); the
+  // reading-by-reading pass below names the first problem only when there is one.
+  let previous = Number.NEGATIVE_INFINITY;
+  let valid = true;
+  for (let i = 0; i < n; i++) {
+    const t = timeMin[i]!;
+    const g = glucoseMgDl[i]!;
+    valid = valid && t >= previous && t - t === 0 && g > 0 && g < Number.POSITIVE_INFINITY;
+    previous = t;
+  }
+  if (censoring !== undefined) for (let i = 0; i < n; i++) valid = valid && censoring[i]! <= Censoring.High;
+  if (valid) return;
   for (let i = 0; i < n; i++) {
     const t = timeMin[i]!;
     if (!Number.isFinite(t)) throw new RangeError(`reading ${i}: time is not a finite number`);
