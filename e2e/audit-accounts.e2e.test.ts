@@ -4,6 +4,7 @@
  * opens the audit log and finds their own reads, named by the patient's label; the chain check says intact. The
  * admin's auto-lock change is applied and audited.
  */
+import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/browser.js';
@@ -15,6 +16,16 @@ import { AccountsScreen, AuditScreen, HeaderNav, SettingsScreen } from './pages/
 const PASSCODE = 'admin store passcode';
 const NURSE_PASSCODE = 'nurse own passcode';
 const PATIENT_PASSCODE = 'patient own passcode';
+
+/** Serious and critical axe violations (WCAG 2.1 A/AA), one line per rule with up to five targets. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const checked = new Set([...result.passes, ...result.violations, ...result.incomplete].map((r) => r.id));
+  expect(checked.has('color-contrast')).toBe(true);
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ')}`);
+}
 
 describe('audit log and accounts end to end', () => {
   let host: RunningHost;
@@ -146,5 +157,29 @@ describe('audit log and accounts end to end', () => {
     await audit.filter({ action: 'Changed a setting' });
     await expect.poll(() => audit.rows().first().innerText()).toMatch(/autoLockMinutes.*30/);
     await expect.poll(() => audit.chainResult().getAttribute('data-result')).toBe('intact');
+  });
+
+  it('the audit log, accounts and settings screens have no serious or critical axe violations, light and dark', async () => {
+    const nav = new HeaderNav(admin);
+    const found: string[] = [];
+    for (const scheme of ['light', 'dark'] as const) {
+      await admin.emulateMedia({ colorScheme: scheme });
+      await nav.open('Audit log');
+      const audit = new AuditScreen(admin);
+      await audit.filter({ action: 'Signed in' });
+      await expect.poll(() => audit.chainResult().getAttribute('data-result'), { timeout: 30_000 }).toBe('intact');
+      await expect.poll(() => audit.rows().count()).toBeGreaterThan(0);
+      found.push(...(await seriousViolations(admin)).map((v) => `${scheme} audit: ${v}`));
+      await nav.open('Accounts');
+      const accounts = new AccountsScreen(admin);
+      await expect.poll(() => accounts.row(nurseId).count()).toBe(1);
+      await admin.getByRole('button', { name: `Remove ${nurseId}` }).click();
+      found.push(...(await seriousViolations(admin)).map((v) => `${scheme} accounts: ${v}`));
+      await admin.getByRole('button', { name: 'Keep account' }).click();
+      await nav.open('Settings');
+      await new SettingsScreen(admin).current().waitFor();
+      found.push(...(await seriousViolations(admin)).map((v) => `${scheme} settings: ${v}`));
+    }
+    expect(found).toEqual([]);
   });
 });
