@@ -233,6 +233,9 @@ function lowerBound(values: ArrayLike<number>, x: number): number {
 }
 
 const finite = (x: number): Num => (Number.isFinite(x) ? x : null);
+/** Model output is sent to a tenth of a mg/dL and a hundredth of a kg: far below what is shown, a third of the bytes. */
+const tenth = (x: number): Num => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
+const hundredth = (x: number): Num => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
 
 /**
  * Observed readings in [from, to] at most two per bucket (the lowest and the highest, in time order), with
@@ -274,7 +277,7 @@ export function decimateObserved(
     const b = bucketMs > 0 ? Math.floor((t - fromMs) / bucketMs) : i;
     if (t - lastT > gapMs) {
       flush();
-      outT.push((t + lastT) / 2);
+      outT.push(Math.round((t + lastT) / 2));
       outV.push(null);
     } else if (b !== bucket) {
       flush();
@@ -312,11 +315,11 @@ function decimateSmoothed(track: GlucoseTrack, fromMs: number, toMs: number, buc
   const { tMs, logMean, logSd, real } = track;
   const push = (i: number): void => {
     out.tMs.push(tMs[i]!);
-    out.mean.push(real[i] === 1 ? finite(Math.exp(logMean[i]!)) : null);
-    out.lower80.push(finite(Math.exp(minLog80)));
-    out.upper80.push(finite(Math.exp(maxLog80)));
-    out.lower95.push(finite(Math.exp(minLog95)));
-    out.upper95.push(finite(Math.exp(maxLog95)));
+    out.mean.push(real[i] === 1 ? tenth(Math.exp(logMean[i]!)) : null);
+    out.lower80.push(tenth(Math.exp(minLog80)));
+    out.upper80.push(tenth(Math.exp(maxLog80)));
+    out.lower95.push(tenth(Math.exp(minLog95)));
+    out.upper95.push(tenth(Math.exp(maxLog95)));
   };
   const flush = (): void => {
     if (lo < 0) return;
@@ -364,11 +367,11 @@ function decimateSmoothed(track: GlucoseTrack, fromMs: number, toMs: number, buc
 
 function bandArrays(rows: readonly { mean: number; sd: number }[]): BandArrays {
   return {
-    mean: rows.map((r) => finite(r.mean)),
-    lower80: rows.map((r) => finite(r.mean - Z_80 * r.sd)),
-    upper80: rows.map((r) => finite(r.mean + Z_80 * r.sd)),
-    lower95: rows.map((r) => finite(r.mean - Z_95 * r.sd)),
-    upper95: rows.map((r) => finite(r.mean + Z_95 * r.sd)),
+    mean: rows.map((r) => hundredth(r.mean)),
+    lower80: rows.map((r) => hundredth(r.mean - Z_80 * r.sd)),
+    upper80: rows.map((r) => hundredth(r.mean + Z_80 * r.sd)),
+    lower95: rows.map((r) => hundredth(r.mean - Z_95 * r.sd)),
+    upper95: rows.map((r) => hundredth(r.mean + Z_95 * r.sd)),
   };
 }
 
@@ -432,7 +435,7 @@ export function heartFailureHistory(inputs: TwinInputs, withModel: boolean): HfH
       tMs: twin.days.map((d) => noonOf(d.day)),
       dryWeightKg: bandArrays(twin.days.map((d) => d.dryWeightKg)),
       fluidExcessKg: bandArrays(twin.days.map((d) => d.fluidExcessKg)),
-      modelWeightKg: twin.days.map((d) => finite(d.dryWeightKg.mean + d.fluidExcessKg.mean)),
+      modelWeightKg: twin.days.map((d) => hundredth(d.dryWeightKg.mean + d.fluidExcessKg.mean)),
       modelVersion: twin.modelVersion,
     },
   };

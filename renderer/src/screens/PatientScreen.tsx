@@ -30,6 +30,8 @@ import { useNow } from '../useNow.js';
 const STREAM_ORDER = [...STREAMS.keys()];
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+/** Time buckets of the twin's series: about one per pixel of a chart's width on a laptop screen. */
+const SERIES_BUCKETS = 1000;
 
 /** Streams in the product's usual order (glucose, vitals, activity, labs), unknown codes last. */
 function orderStreams(streams: readonly StreamInfo[]): StreamInfo[] {
@@ -74,6 +76,16 @@ export function PatientScreen({ patientId }: { patientId: string }) {
   const [twinVersion, setTwinVersion] = useState(0);
   const twin = useQuery(`${patientId}/${dataVersion}/${twinVersion}`, () => client.call('twin.get', { patientId }), markLocked);
   const [windowId, setWindowId] = useState<WindowId>('all');
+  // The twin's series, once for every twin section, asked for at once with the patient and the twin (for all data
+  // the core takes the window from the data; a shorter window ends at the newest stored reading).
+  const lastDataMs = patient.value?.id === patientId && patient.value.streams.length > 0 ? Math.max(...patient.value.streams.map((s) => s.lastMs)) : undefined;
+  const seriesWindow =
+    windowId === 'all' || lastDataMs === undefined ? null : { fromMs: Math.floor(lastDataMs - (windowId === '14d' ? 14 : 1) * DAY_MS), toMs: Math.ceil(lastDataMs) };
+  const twinSeries = useQuery(
+    `${patientId}/${seriesWindow ? `${seriesWindow.fromMs}-${seriesWindow.toMs}` : 'all'}/${dataVersion}/${twinVersion}`,
+    () => client.call('twin.series', { patientId, buckets: SERIES_BUCKETS, ...(seriesWindow ?? {}) }),
+    markLocked,
+  );
   const heading = useRef<HTMLHeadingElement>(null);
   const nowMs = useNow(3_600_000);
   const detail = patient.value;
@@ -190,14 +202,12 @@ export function PatientScreen({ patientId }: { patientId: string }) {
         {twin.error && !twinForbidden && <ErrorNotice title="The twin could not be loaded." error={twin.error} onRetry={twin.retry} />}
         {twinForbidden && <p className="notice">{twin.error?.message} The recorded signals are shown below without the model.</p>}
         {streams.length === 0 && <p className="muted">No device or lab data is stored for this patient yet.</p>}
-        {streams.length > 0 && !twinSettled && <Loading>Loading the twin…</Loading>}
+        {streams.length > 0 && !twinSettled && !cgm && !hasHf && <Loading>Loading the twin…</Loading>}
         {shownRange && <WindowPicker value={windowId} onChange={setWindowId} />}
-        {shownRange && !twinForbidden && cgm && (
-          <GlucoseTwinSection patientId={detail.id} info={cgm} range={shownRange} twin={twinValue?.twin} twinVersion={twinVersion} />
-        )}
+        {!twinForbidden && cgm && <GlucoseTwinSection info={cgm} range={shownRange} twin={twinValue?.twin} series={twinSeries} />}
         {shownRange && twinForbidden && cgm && <StreamSection patientId={detail.id} info={cgm} rangeMs={shownRange} />}
         {hasDiabetes && cgm && <AgpSlot patientId={detail.id} />}
-        {shownRange && !twinForbidden && hasHf && <HeartFailureTwinSection patientId={detail.id} range={shownRange} twin={twinValue?.twin} twinVersion={twinVersion} />}
+        {!twinForbidden && hasHf && <HeartFailureTwinSection range={shownRange} twin={twinValue?.twin} series={twinSeries} />}
         {shownRange && twinForbidden && weightInTwin && streams.filter((s) => s.code === STREAM.weight).map((info) => <StreamSection key={info.code} patientId={detail.id} info={info} rangeMs={shownRange} />)}
         {shownRange &&
           others.map((info) => <StreamSection key={info.code} patientId={detail.id} info={info} rangeMs={shownRange} />)}

@@ -6,8 +6,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { StreamInfo, TwinSeriesView, TwinView } from '../../../../shared/ipc/contract.js';
 import { formatCount, formatDate, formatDateTime, formatValue } from '../../format.js';
-import { useApp } from '../../session.js';
-import { useQuery } from '../../useQuery.js';
+import type { Query } from '../../useQuery.js';
 import { ErrorNotice, Loading } from '../Notices.js';
 import type { TimeRange } from './chartAxis.js';
 import { TwinChart, type BandLayer, type LineLayer } from './TwinChart.js';
@@ -49,21 +48,15 @@ function chartLabel(g: NonNullable<TwinSeriesView['glucose']>, forecasts: readon
 }
 
 export interface GlucoseTwinSectionProps {
-  readonly patientId: string;
   readonly info: StreamInfo;
-  readonly range: TimeRange;
+  /** the charts' time axis; undefined until the twin (whose projection it reaches to) has loaded */
+  readonly range: TimeRange | undefined;
   readonly twin: TwinView['twin'] | undefined;
-  /** bumped when the twin was updated: the series is fetched again */
-  readonly twinVersion: number;
+  /** the page's twin.series query (fetched once for all twin sections) */
+  readonly series: Query<TwinSeriesView>;
 }
 
-export function GlucoseTwinSection({ patientId, info, range, twin, twinVersion }: GlucoseTwinSectionProps) {
-  const { client, markLocked, dataVersion } = useApp();
-  const series = useQuery(
-    `${patientId}/${range.min}/${range.max}/${dataVersion}/${twinVersion}`,
-    () => client.call('twin.series', { patientId, fromMs: Math.floor(range.min), toMs: Math.ceil(range.max), buckets: 1000 }),
-    markLocked,
-  );
+export function GlucoseTwinSection({ info, range, twin, series }: GlucoseTwinSectionProps) {
   const value = series.value;
   const [drawnFor, setDrawnFor] = useState<TwinSeriesView | undefined>(undefined);
   const onDrawn = useCallback(() => {
@@ -92,7 +85,7 @@ export function GlucoseTwinSection({ patientId, info, range, twin, twinVersion }
   }, [forecasts, lastReadingMs, g]);
   const lines = useMemo<LineLayer[]>(() => (g ? [{ tMs: g.observed.tMs, values: g.observed.mgDl, label: 'CGM reading', colour: 'observed' }] : []), [g]);
 
-  const ready = value !== undefined && !series.loading && (drawnFor === value || g === null || g.observed.tMs.length === 0);
+  const ready = value !== undefined && range !== undefined && !series.loading && (drawnFor === value || g === null || g.observed.tMs.length === 0);
   const headingId = `stream-${info.code}`;
   const gaps = g ? [...g.gaps].sort((a, b) => b.toMs - b.fromMs - (a.toMs - a.fromMs)) : [];
 
@@ -112,9 +105,9 @@ export function GlucoseTwinSection({ patientId, info, range, twin, twinVersion }
         {readings(info.count)} · {formatDate(info.firstMs)} – {formatDate(info.lastMs)} · data on {formatCount(info.days)} {info.days === 1 ? 'day' : 'days'}
       </p>
       {series.error && <ErrorNotice title="The glucose twin could not be loaded." error={series.error} onRetry={series.retry} />}
-      {!value && series.loading && <Loading>Loading glucose and its twin…</Loading>}
-      {value && !g && <p className="muted">No CGM readings this account may see.</p>}
-      {value && g && (
+      {(!value || !range) && !series.error && <Loading>Loading glucose and its twin…</Loading>}
+      {value && range && !g && <p className="muted">No CGM readings this account may see.</p>}
+      {value && range && g && (
         <>
           {g.smoothed ? (
             <p className="twin-status">

@@ -6,8 +6,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { TwinSeriesView, TwinView } from '../../../../shared/ipc/contract.js';
 import { formatDate, formatDateTime, formatValue } from '../../format.js';
-import { useApp } from '../../session.js';
-import { useQuery } from '../../useQuery.js';
+import type { Query } from '../../useQuery.js';
 import { ErrorNotice, Loading } from '../Notices.js';
 import type { TimeRange } from './chartAxis.js';
 import { TwinChart, type BandLayer, type LineLayer } from './TwinChart.js';
@@ -59,19 +58,14 @@ function fluidLabel(hf: Hf): string {
 }
 
 export interface HeartFailureTwinSectionProps {
-  readonly patientId: string;
-  readonly range: TimeRange;
+  /** the charts' time axis; undefined until the twin (whose projection it reaches to) has loaded */
+  readonly range: TimeRange | undefined;
   readonly twin: TwinView['twin'] | undefined;
-  readonly twinVersion: number;
+  /** the page's twin.series query (fetched once for all twin sections) */
+  readonly series: Query<TwinSeriesView>;
 }
 
-export function HeartFailureTwinSection({ patientId, range, twin, twinVersion }: HeartFailureTwinSectionProps) {
-  const { client, markLocked, dataVersion } = useApp();
-  const series = useQuery(
-    `${patientId}/${range.min}/${range.max}/${dataVersion}/${twinVersion}`,
-    () => client.call('twin.series', { patientId, fromMs: Math.floor(range.min), toMs: Math.ceil(range.max), buckets: 1000 }),
-    markLocked,
-  );
+export function HeartFailureTwinSection({ range, twin, series }: HeartFailureTwinSectionProps) {
   const value = series.value;
   const hf = value?.hf ?? null;
   const [drawn, setDrawn] = useState<{ weight?: TwinSeriesView; fluid?: TwinSeriesView }>({});
@@ -103,7 +97,7 @@ export function HeartFailureTwinSection({ patientId, range, twin, twinVersion }:
   const noLines = useMemo<LineLayer[]>(() => [], []);
 
   const computed = (hf?.model ?? null) !== null;
-  const ready = value !== undefined && !series.loading && (hf === null || (drawn.weight === value && (!computed || drawn.fluid === value)));
+  const ready = value !== undefined && range !== undefined && !series.loading && (hf === null || (drawn.weight === value && (!computed || drawn.fluid === value)));
   const sentence = hf?.projection ? projectionSentence(hf.projection) : null;
   const twinHf = twin?.hf ?? null;
 
@@ -119,9 +113,9 @@ export function HeartFailureTwinSection({ patientId, range, twin, twinVersion }:
         Weight, fluid and the heart-failure twin <span className="unit">(kg)</span>
       </h2>
       {series.error && <ErrorNotice title="The heart-failure twin could not be loaded." error={series.error} onRetry={series.retry} />}
-      {!value && series.loading && <Loading>Loading the heart-failure twin…</Loading>}
-      {value && !hf && <p className="muted">No weight or vital-sign readings this account may see.</p>}
-      {value && hf && (
+      {(!value || !range) && !series.error && <Loading>Loading the heart-failure twin…</Loading>}
+      {value && range && !hf && <p className="muted">No weight or vital-sign readings this account may see.</p>}
+      {value && range && hf && (
         <>
           {computed ? (
             <p className="twin-status">
