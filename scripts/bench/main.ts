@@ -24,6 +24,7 @@ import { benchConsentAudit } from './consent-audit.js';
 import { benchAuditView } from './audit-view.js';
 import { benchLivingTwin } from './living-twin.js';
 import { benchTwinUi } from './twin-ui.js';
+import { benchReport } from './report.js';
 
 const json = process.argv.includes('--json');
 const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -134,6 +135,7 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
       say(`  panel: ${r.readings.toLocaleString('en-US')} readings (${(100 * r.missingShare).toFixed(1)} % of the 5-min grid missing), generated in ${r.generationSeconds.toFixed(1)} s`);
       say(`  filter + smoother, 1 thread:      ${r.filterSmootherOneThreadMPointsPerSec.toFixed(1)} M points/s (${r.filterSmootherOneThreadSeconds.toFixed(2)} s, ${r.filterSmootherOneThreadCpuSeconds.toFixed(2)} CPU-s; fastest of 3)`);
       say(`  filter + smoother, ${r.workers} workers:     ${r.filterSmootherWorkersMPointsPerSec.toFixed(1)} M points/s (${r.filterSmootherWorkersSeconds.toFixed(2)} s, ${r.filterSmootherWorkersCpuSeconds.toFixed(2)} CPU-s; fastest of 3)`);
+      say(`  filter + smoother, CPU-s per M points (whole process): 1 thread ${r.filterSmootherOneThreadCpuSecondsPerMPoints.toFixed(3)}, ${r.workers} workers ${r.filterSmootherWorkersCpuSecondsPerMPoints.toFixed(3)}; load average ${r.loadAverageAtStart.toFixed(1)} at start, ${r.loadAverageAtEnd.toFixed(1)} at end`);
       say(`  full refit, cold (population):    ${r.refitColdSeconds.toFixed(2)} s (${r.refitColdCpuSeconds.toFixed(2)} CPU-s; ${r.refitColdMeanEvaluations.toFixed(0)} likelihood evaluations per patient)`);
       say(`  full refit, warm (previous fit):  ${r.refitWarmSeconds.toFixed(2)} s (${r.refitWarmCpuSeconds.toFixed(2)} CPU-s; ${r.refitWarmMeanEvaluations.toFixed(0)} per patient)`);
       say(`  fitted vs. simulated, median |ln ratio|: tau_d ${r.refitMedianAbsLogErrorDeviationTimeConstant.toFixed(3)}, sensor noise ${r.refitMedianAbsLogErrorSensorNoise.toFixed(3)}`);
@@ -216,6 +218,14 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
     async run() {
       const r = await benchTwinUi();
       results['twin-ui'] = r;
+      sayFigures({ ...r });
+    },
+  },
+  report: {
+    title: '[report] AGP over 14 and 90 days of 5-min CGM (20 x 90-day demo store): computation, report.agp, and the report page in the web host + Debian Chromium (navigation -> AGP drawn)',
+    async run() {
+      const r = await benchReport();
+      results.report = r;
       sayFigures({ ...r });
     },
   },

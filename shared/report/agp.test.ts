@@ -39,6 +39,12 @@ describe('computeAgp on hand-computed readings', () => {
     expect(agp.calendarDays).toBe(1);
   });
 
+  it('gives the same AGP for readings in any order', () => {
+    const order = [3, 9, 0, 7, 1, 8, 2, 6, 4, 5];
+    const shuffled = computeAgp({ tMs: order.map((i) => tMs[i]!), valuesMgDl: order.map((i) => values[i]!), zone: 'UTC' });
+    expect(shuffled).toEqual(computeAgp({ tMs, valuesMgDl: values, zone: 'UTC' }));
+  });
+
   it('range bounds: 54 is low, 70 and 180 in range, 250 high', () => {
     const agp = computeAgp({ tMs: [0, 1, 2, 3, 4, 5].map((i) => i * 5 * MIN), valuesMgDl: [53.9, 54, 69.9, 70, 180, 250], zone: 'UTC' });
     const r = agp.ranges!;
@@ -122,6 +128,23 @@ describe('the time-of-day profile', () => {
     expect(agp.bins[93]!.n).toBe(0);
     // Local days: Jan 15, 16 (18:10 and 00:05 on the 16th), Jul 15, 16, 17.
     expect(agp.daysWithData).toBe(5);
+  });
+});
+
+describe('local time across a DST change', () => {
+  it('puts every reading of a week spanning the change in the bin of its local clock time', () => {
+    // 5-min readings from 2026-03-05 to 03-12 UTC; New York moves to EDT on 2026-03-08 at 07:00 UTC. The value is
+    // the local clock hour computed by Intl for each reading: every bin's median must be its own hour.
+    const hour = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' });
+    const t: number[] = [];
+    const v: number[] = [];
+    for (let x = Date.UTC(2026, 2, 5); x < Date.UTC(2026, 2, 12); x += 5 * MIN) {
+      t.push(x);
+      v.push(100 + Number(hour.format(x)));
+    }
+    const agp = computeAgp({ tMs: t, valuesMgDl: v, zone: 'America/New_York', intervalMs: 5 * MIN });
+    // The bin at hh:15 pools hh-1:45 to hh:59: four of its five quarter hours are hour hh, so its median is hh.
+    for (let h = 0; h < 24; h++) expect(agp.bins[h * 4 + 1]!.p50).toBe(100 + h);
   });
 });
 
