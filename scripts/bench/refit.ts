@@ -9,6 +9,7 @@
  * - what the refit's shortcut costs in forecast quality on Broll (./refit-quality.ts).
  * The series live in SharedArrayBuffers, so every run reads the same memory without copying it.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { loadSubjects } from '../../main/cli/commands/twin.js';
 import { defaultRefitPoolSize, type PanelPatient, TwinRefitPool } from '../../main/core/twin/refit-pool.js';
@@ -166,6 +167,12 @@ export interface RefitBenchFigures {
   filterSmootherWorkersMPointsPerSec: number;
   filterSmootherWorkersSeconds: number;
   filterSmootherWorkersCpuSeconds: number;
+  /** CPU seconds of the whole process per million points: what the figures above cost, however busy the machine */
+  filterSmootherOneThreadCpuSecondsPerMPoints: number;
+  filterSmootherWorkersCpuSecondsPerMPoints: number;
+  /** 1-minute load average when the section started and when it ended (the machine may be shared) */
+  loadAverageAtStart: number;
+  loadAverageAtEnd: number;
   refitColdSeconds: number;
   refitColdCpuSeconds: number;
   refitColdMeanEvaluations: number;
@@ -179,6 +186,7 @@ export interface RefitBenchFigures {
 }
 
 export async function benchRefit(patients = 1000, days = 90): Promise<RefitBenchFigures> {
+  const loadAverageAtStart = os.loadavg()[0]!;
   const generationStart = performance.now();
   const panel = Array.from({ length: patients }, (_, k) => syntheticPatient(k, days));
   const generationSeconds = (performance.now() - generationStart) / 1000;
@@ -237,6 +245,10 @@ export async function benchRefit(patients = 1000, days = 90): Promise<RefitBench
       filterSmootherWorkersMPointsPerSec: readings / fixed.seconds / 1e6,
       filterSmootherWorkersSeconds: fixed.seconds,
       filterSmootherWorkersCpuSeconds: fixed.cpuSeconds,
+      filterSmootherOneThreadCpuSecondsPerMPoints: oneThread.cpuSeconds / (readings / 1e6),
+      filterSmootherWorkersCpuSecondsPerMPoints: fixed.cpuSeconds / (readings / 1e6),
+      loadAverageAtStart,
+      loadAverageAtEnd: os.loadavg()[0]!,
       refitColdSeconds: cold.seconds,
       refitColdCpuSeconds: cold.cpuSeconds,
       refitColdMeanEvaluations: meanEvaluations(coldFits),
