@@ -25,6 +25,7 @@ import { benchAuditView } from './audit-view.js';
 import { benchLivingTwin } from './living-twin.js';
 import { benchTwinUi } from './twin-ui.js';
 import { benchReport } from './report.js';
+import { benchPanelUi } from './panel-ui.js';
 
 const json = process.argv.includes('--json');
 const onlyArg = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -229,6 +230,14 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
       sayFigures({ ...r });
     },
   },
+  'panel-ui': {
+    title:
+      '[panel-ui] triage panel, web host + Debian Chromium, 1,000 x 90-day demo store with twins computed: navigation -> rows rendered and focusable, sort and filter -> rows laid out (medians), panel.triage in the core',
+    async run() {
+      const r = await benchPanelUi();
+      results['panel-ui'] = r;
+      sayFigures({ ...r });
+    },
 };
 
 say('CareTwin benchmarks');
