@@ -255,7 +255,7 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
           };
         }
 
-        return {
+        return compact({
           id: p.id,
           name: p.profile.name,
           conditions: p.profile.conditions,
@@ -270,7 +270,7 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
           alerts: { open: open.length, top: top === undefined ? null : { id: top.id, severity: top.severity, text: top.text } },
           program,
           lastContact,
-        };
+        });
       });
       const nurses = s
         .listAccounts()
@@ -292,6 +292,21 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
       return { patientId, tags: [...stored.tags], assignedNurse: stored.assignedNurse };
     },
   };
+}
+
+/**
+ * Fractions, probabilities and kilograms to 4 decimals (integers, such as times, untouched): the panel shows them
+ * to at most 2, and a 1,000-row answer is a third smaller without the float noise.
+ */
+function compact<T>(value: T): T {
+  if (typeof value === 'number') return (Number.isInteger(value) || !Number.isFinite(value) ? value : Math.round(value * 1e4) / 1e4) as T;
+  if (Array.isArray(value)) return value.map(compact) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = compact(v);
+    return out as T;
+  }
+  return value;
 }
 
 /** Trend values for sparklines need no more digits than they are shown with (a smaller answer for 1,000 rows). */
