@@ -187,20 +187,19 @@ export class StepSystems {
     this.rates = fastLayerRates(parameters);
     const lengths = timeline.stepLengths;
     this.table = new Float64Array(STEP_STRIDE * lengths.length);
+    const table = this.table;
+    // Built once per parameter vector: hundreds of times per patient in the hyperparameter fit, so written
+    // entry by entry rather than through a temporary array per step length.
     for (let k = 0; k < lengths.length; k++) {
       const step = discretiseDampedCgm(lengths[k]!, this.rates);
-      this.table.set(
-        [
-          step.deviationDecay,
-          step.rateToDeviation,
-          step.rateDecay,
-          step.levelVariance,
-          step.deviationVariance,
-          step.deviationRateCovariance,
-          step.rateVariance,
-        ],
-        STEP_STRIDE * k,
-      );
+      const o = STEP_STRIDE * k;
+      table[o] = step.deviationDecay;
+      table[o + 1] = step.rateToDeviation;
+      table[o + 2] = step.rateDecay;
+      table[o + 3] = step.levelVariance;
+      table[o + 4] = step.deviationVariance;
+      table[o + 5] = step.deviationRateCovariance;
+      table[o + 6] = step.rateVariance;
     }
   }
 
