@@ -34,6 +34,8 @@ export type TriagePeriod = 7 | 14 | 30;
 export const DEFAULT_TRIAGE_PERIOD: TriagePeriod = 14;
 /** Figures read from the stored series are recomputed when data arrive, and at least this often. */
 export const TRIAGE_DATA_MAX_AGE_MS = 60 * 60 * 1000;
+/** What a role may see of a patient (consent) is judged again at least this often. */
+export const VISIBILITY_MAX_AGE_MS = 60 * 1000;
 
 export interface PanelService {
   triage(caller: Caller, periodDays?: TriagePeriod): PanelTriage;
@@ -75,6 +77,32 @@ interface TwinFacts {
 export function createPanelService(store: () => CareTwinStore, nowMs: () => number, defaultZone: string): PanelService {
   const seriesCache = new Map<string, SeriesFacts>();
   const twinCache = new Map<string, TwinFacts>();
+  // Consent decides what a role sees; it changes only through the consent service, which announces it (invalidate).
+  const visibleCache = new Map<string, { readonly classes: ReadonlySet<string>; readonly computedMs: number }>();
+  const teamCache = new Map<string, CareTeamRecord>();
+
+  function visibleFor(s: CareTwinStore, caller: Caller, patientId: string, now: number): ReadonlySet<string> {
+    const key = `${patientId}|${caller.role}|${caller.purpose}|${caller.ownPatientId ?? ''}`;
+    const hit = visibleCache.get(key);
+    // Consent periods end in time: judged again after a minute at most.
+    if (hit !== undefined && now - hit.computedMs < VISIBILITY_MAX_AGE_MS) return hit.classes;
+    const classes = visibleClasses(s, caller, patientId, now);
+    visibleCache.set(key, { classes, computedMs: now });
+    return classes;
+  }
+
+  function teamOf(s: CareTwinStore, patientId: string): CareTeamRecord {
+    let team = teamCache.get(patientId);
+    if (team === undefined) teamCache.set(patientId, (team = s.getCareTeam(patientId)));
+    return team;
+  }
+
+  function clearAll(): void {
+    seriesCache.clear();
+    twinCache.clear();
+    visibleCache.clear();
+    teamCache.clear();
+  }
   let cachedStore: CareTwinStore | undefined;
 
   function seriesFacts(s: CareTwinStore, p: PatientRecord, periodDays: TriagePeriod, now: number, monthIn: (zone: string) => string): SeriesFacts {
@@ -147,13 +175,13 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
 
   return {
     invalidate(patientIds) {
-      if (patientIds === undefined) {
-        seriesCache.clear();
-        twinCache.clear();
-      } else {
+      if (patientIds === undefined) clearAll();
+      else {
         for (const id of patientIds) {
           seriesCache.delete(id);
           twinCache.delete(id);
+          teamCache.delete(id);
+          for (const key of visibleCache.keys()) if (key.startsWith(`${id}|`)) visibleCache.delete(key);
         }
       }
     },
@@ -164,8 +192,7 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
     list(caller) {
       const s = store();
       if (cachedStore !== s) {
-        seriesCache.clear();
-        twinCache.clear();
+        clearAll();
         cachedStore = s;
       }
       requirePanelAccess(s, caller, 'panel.list');
@@ -189,8 +216,7 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
       const s = store();
       if (cachedStore !== s) {
         // Another unlock (possibly another store file): nothing read before is trusted.
-        seriesCache.clear();
-        twinCache.clear();
+        clearAll();
         cachedStore = s;
       }
       requirePanelAccess(s, caller, 'panel.triage');
@@ -203,8 +229,8 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
         return m;
       };
       const rows: TriageRow[] = s.listPatients().map((p) => {
-        const visible = visibleClasses(s, caller, p.id, now);
-        const team = s.getCareTeam(p.id);
+        const visible = visibleFor(s, caller, p.id, now);
+        const team = teamOf(s, p.id);
         const facts = seriesFacts(s, p, periodDays, now, monthIn);
         const derived = visible.has('derived');
         const twin = derived ? twinFacts(s, p.id) : undefined;
@@ -289,6 +315,7 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
         if (account.status !== 'active') throw new AppError('VALIDATION', 'That nurse account is disabled.');
       }
       const stored = s.putCareTeam({ actor: caller.actor, role: caller.role }, patientId, value);
+      teamCache.set(patientId, stored);
       return { patientId, tags: [...stored.tags], assignedNurse: stored.assignedNurse };
     },
   };
