@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_OWNER } from '../consent/access.js';
 import { generateDemoPanel } from '../demo/panel.js';
 import { CareTwinStore } from '../store/store.js';
 import { CHEAP_KDF, DAY_MS, withTempDir } from '../store/store-test-fixtures.js';
@@ -18,7 +19,7 @@ import { TWIN_RECORD, type StoredTwin } from './pipeline.js';
 import { createTwinService, WORKER_BATCH_MIN } from './twin-service.js';
 
 const NOW = Date.UTC(2026, 2, 2) + 40 * DAY_MS;
-const OWNER = { actor: 'owner', role: 'admin' } as const;
+const OWNER = STORE_OWNER;
 let workerDir: string;
 let workers: { refitWorkerUrl: URL; computeWorkerUrl: URL };
 

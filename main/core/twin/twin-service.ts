@@ -92,12 +92,15 @@ export function createTwinService(requireStore: () => CareTwinStore, nowMs: () =
         if (ids.length >= WORKER_BATCH_MIN && workersAvailable()) return pipeline.refitPanel({ patientIds: ids });
         return pipeline.samplesArrived(ids);
       };
-      const running = run().catch((error: unknown) => {
-        // Locked meanwhile, or a model failure: reported without details (they could name a patient).
-        if (!(error instanceof AppError && error.code === 'LOCKED')) {
-          process.stderr.write(`caretwin: twin update failed (${error instanceof AppError ? error.code : 'internal'})\n`);
-        }
-      });
+      const running = run().then(
+        () => undefined,
+        (error: unknown) => {
+          // Locked meanwhile, or a model failure: reported without details (they could name a patient).
+          if (!(error instanceof AppError && error.code === 'LOCKED')) {
+            process.stderr.write(`caretwin: twin update failed (${error instanceof AppError ? error.code : 'internal'})\n`);
+          }
+        },
+      );
       background = background.then(() => running);
     },
     idle: () => background,
