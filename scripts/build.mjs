@@ -50,6 +50,9 @@ const tasks = {
       format: 'cjs',
       // ESM-only dependencies (@noble/*, zod) are bundled into the CommonJS main; the native addon is not.
       external: ['electron', 'better-sqlite3'],
+      // CommonJS has no import.meta: the core's `new URL(..., import.meta.url)` gets this file's URL instead.
+      define: { 'import.meta.url': '__caretwinMainUrl' },
+      banner: { js: "const __caretwinMainUrl = require('node:url').pathToFileURL(__filename).href;" },
     }),
   preload: () =>
     build({

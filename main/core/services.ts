@@ -14,7 +14,7 @@ import { callerForAccount, requireClassAccess, requirePatientAccess, STORE_OWNER
 import { createConsentService, RETENTION_SWEEP_INTERVAL_MS, type ConsentService } from './consent/consent-service.js';
 import { createAlertService, type AlertService } from './alerts/alert-service.js';
 import { createProgramService, type ProgramService } from './program/program-service.js';
-import { createTwinService, type TwinService } from './twin/twin-service.js';
+import { createTwinService, type TwinService, type TwinServiceOptions } from './twin/twin-service.js';
 import { createPanelService, type PanelService } from './panel/panel-service.js';
 import { hostZone } from './program/program-service.js';
 import { createReportService, type PdfPrinter, type ReportService } from './report/report-service.js';
@@ -46,6 +46,8 @@ export interface ServicesOptions {
   readonly printToPdf?: PdfPrinter;
   /** The desktop app's quick re-unlock (session/quick-unlock.ts); the web host passes none and never offers it. */
   readonly quickUnlock?: QuickUnlockProvider;
+  /** The twin workers' scripts (default: dist/twin next to a bundled host; the desktop app's lie outside its asar). */
+  readonly twinWorkers?: TwinServiceOptions;
 }
 
 export interface DemoOptions {
@@ -134,7 +136,7 @@ export async function createServices(options: ServicesOptions): Promise<CareTwin
     return store;
   }
 
-  const twin = createTwinService(requireStore, nowMs);
+  const twin = createTwinService(requireStore, nowMs, options.twinWorkers);
   const triage = createPanelService(requireStore, nowMs, hostZone());
   // The triage panel caches what it read from stored series and twins: new data, consent changes and recomputed
   // twins make it read them again.

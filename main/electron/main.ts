@@ -18,6 +18,7 @@ import { hardenSession, installContentGuards } from './security.js';
 import { createMainWindow } from './window.js';
 import { createWindowPdfPrinter } from './print-pdf.js';
 import { createElectronQuickUnlock } from './quick-unlock.js';
+import { twinWorkerUrls } from './twin-workers.js';
 
 const development = !app.isPackaged;
 
@@ -68,6 +69,7 @@ async function start(dataDir: string): Promise<void> {
     printToPdf: createWindowPdfPrinter(() => mainWindow),
     // Offered only where safeStorage has a real OS secret store (see quick-unlock.ts); never by the web host.
     quickUnlock: createElectronQuickUnlock(),
+    twinWorkers: twinWorkerUrls(app.getAppPath()),
   });
   services = pending;
   const router = createIpcRouter(await pending);
