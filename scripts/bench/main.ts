@@ -238,6 +238,7 @@ const sections: Record<string, { title: string; run: () => Promise<void> }> = {
       results['panel-ui'] = r;
       sayFigures({ ...r });
     },
+  },
 };
 
 say('CareTwin benchmarks');
