@@ -1,5 +1,5 @@
 /** The window: the header bar, then the screen the session calls for (setup, unlock, or the workspace). */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { HeaderBar } from './components/HeaderBar.js';
 import { isCareTeam, useAdminRoute } from './components/AdminNav.js';
 import { ErrorNotice, Loading } from './components/Notices.js';
@@ -20,6 +20,14 @@ export function App({ client }: { client: CareTwinClient }) {
   const [locking, setLocking] = useState(false);
   const [lockError, setLockError] = useState<IpcError | undefined>(undefined);
   const services = useMemo<AppServices>(() => ({ client, markLocked, dataVersion }), [client, markLocked, dataVersion]);
+  // The patient page's code (its charts) loads with the first patient opened; fetch it once the window is idle after
+  // unlocking, so that the first patient opened draws as fast as the next (the panel still loads without it).
+  const unlocked = session.view.phase === 'ready' && session.view.status.state === 'unlocked';
+  useEffect(() => {
+    if (!unlocked) return;
+    const id = window.requestIdleCallback(() => void import('./screens/PatientScreen.js').catch(() => undefined), { timeout: 10_000 });
+    return () => window.cancelIdleCallback(id);
+  }, [unlocked]);
   const adminRoute = useAdminRoute();
 
   const view = session.view;
