@@ -11,7 +11,7 @@ import { ConsentScreen } from './screens/ConsentScreen.js';
 import { SettingsScreen } from './screens/SettingsScreen.js';
 import { SetupScreen } from './screens/SetupScreen.js';
 import { UnlockScreen } from './screens/UnlockScreen.js';
-import { Workspace } from './screens/Workspace.js';
+import { preloadPatientScreen, Workspace } from './screens/Workspace.js';
 import { AppContext, useSession, type AppServices } from './session.js';
 
 export function App({ client }: { client: CareTwinClient }) {
@@ -25,7 +25,7 @@ export function App({ client }: { client: CareTwinClient }) {
   const unlocked = session.view.phase === 'ready' && session.view.status.state === 'unlocked';
   useEffect(() => {
     if (!unlocked) return;
-    const id = window.requestIdleCallback(() => void import('./screens/PatientScreen.js').catch(() => undefined), { timeout: 10_000 });
+    const id = window.requestIdleCallback(() => void preloadPatientScreen().catch(() => undefined), { timeout: 10_000 });
     return () => window.cancelIdleCallback(id);
   }, [unlocked]);
   const adminRoute = useAdminRoute();

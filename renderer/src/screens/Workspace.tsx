@@ -7,9 +7,16 @@ import { useApp } from '../session.js';
 import { navigate, useHashRoute } from '../useHashRoute.js';
 import { useQuery } from '../useQuery.js';
 import { PanelScreen } from './PanelScreen.js';
+import type * as PatientScreenModule from './PatientScreen.js';
 
-// Charts (chart.js, date-fns) load with the first patient opened, not before the panel.
-const PatientScreen = lazy(() => import('./PatientScreen.js').then((m) => ({ default: m.PatientScreen })));
+// Charts (chart.js, date-fns) load with the first patient opened, not before the panel, or earlier when the
+// window is idle after unlocking (App.tsx calls preloadPatientScreen). Once loaded, the screen renders directly:
+// through lazy() the first patient page would still suspend and wait for React's Suspense reveal throttle.
+let patientModule: typeof PatientScreenModule | undefined;
+export function preloadPatientScreen(): Promise<typeof PatientScreenModule> {
+  return import('./PatientScreen.js').then((m) => (patientModule = m));
+}
+const LazyPatientScreen = lazy(() => preloadPatientScreen().then((m) => ({ default: m.PatientScreen })));
 const ReportScreen = lazy(() => import('./ReportScreen.js').then((m) => ({ default: m.ReportScreen })));
 
 export function Workspace({ status }: { status: SessionStatus }) {
@@ -58,7 +65,11 @@ export function Workspace({ status }: { status: SessionStatus }) {
             </main>
           }
         >
-          <PatientScreen key={route.patientId} patientId={route.patientId} />
+          {patientModule ? (
+            <patientModule.PatientScreen key={route.patientId} patientId={route.patientId} />
+          ) : (
+            <LazyPatientScreen key={route.patientId} patientId={route.patientId} />
+          )}
         </Suspense>
       ) : (
         <PanelScreen
