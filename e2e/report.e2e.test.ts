@@ -73,7 +73,7 @@ describe('patient report: AGP, print to PDF', () => {
     await new UnlockScreen(page).unlock(PASSCODE);
     await page.getByRole('button', { name: 'Lock' }).waitFor({ timeout: 30_000 });
     const report = new ReportPage(page);
-    await report.open(host.url, patientId);
+    await report.openFromPatientPage(host.url, patientId);
     await expect.poll(() => report.heading().innerText(), { timeout: 15_000 }).toBe('Patient report: Ada Report');
     await report.waitForAgp();
     expect(await report.metric('mean').innerText()).toBe('175 mg/dL');

@@ -9,6 +9,16 @@ export class ReportPage {
     await this.page.goto(`${origin}/#/patient/${patientId}/report`);
   }
 
+  /** From the patient's page, by its link (keyboard: focus and Enter). */
+  async openFromPatientPage(baseUrl: string, patientId: string): Promise<void> {
+    const origin = new URL(baseUrl).origin;
+    await this.page.goto(`${origin}/#/patient/${patientId}`);
+    const link = this.page.getByRole('link', { name: /^Report and AGP/ });
+    await link.focus({ timeout: 20_000 });
+    await this.page.keyboard.press('Enter');
+    await this.page.waitForURL(/\/report$/);
+  }
+
   heading(): Locator {
     return this.page.getByRole('heading', { level: 1 });
   }

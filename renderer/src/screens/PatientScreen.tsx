@@ -23,6 +23,7 @@ import { AgpSlot } from '../components/twin/AgpSlot.js';
 import type { TimeRange } from '../components/twin/chartAxis.js';
 import '../components/twin/twin.css';
 import { ageYears, formatCalendarDate, viewerTimeZone } from '../format.js';
+import { routeHref } from '../route.js';
 import { useApp } from '../session.js';
 import { useQuery } from '../useQuery.js';
 import { useNow } from '../useNow.js';
@@ -190,6 +191,11 @@ export function PatientScreen({ patientId }: { patientId: string }) {
           </div>
         </dl>
         <p className="muted">Times on this page are in your time zone, {viewerTimeZone()}.</p>
+        <p>
+          <a className="button" href={routeHref({ name: 'report', patientId: detail.id })}>
+            Report and AGP (print or save as PDF)
+          </a>
+        </p>
       </div>
       {patient.error && <ErrorNotice title="This patient could not be updated." error={patient.error} onRetry={patient.retry} />}
 

@@ -5,7 +5,7 @@ export function AgpSlot({ patientId }: { patientId: string }) {
   return (
     <section className="stream twin-agp" aria-labelledby="twin-agp-title">
       <h2 id="twin-agp-title">Ambulatory glucose profile, last 14 days</h2>
-      <AgpSection patientId={patientId} days={14} headingLevel={3} />
+      <AgpSection patientId={patientId} days={14} headingLevel={3} labelledBy="twin-agp-title" />
     </section>
   );
 }
