@@ -20,7 +20,7 @@ import { aggregateCgmDaily } from '../../../shared/model/glucose-daily/aggregate
 import { GLUCOSE_DAILY_MODEL_VERSION, projectDailyGlucose } from '../../../shared/model/glucose-daily/project.js';
 import type { DailyGlucoseInput, DoseHistory, PatientHyperparameters, ProjectionProvenance, WindowProjection, Band } from '../../../shared/model/glucose-daily/types.js';
 import { buildHeartFailureSeries, HF_STREAMS, type StreamReadings } from '../../../shared/model/heart-failure/series.js';
-import { HF_MODEL_VERSION, runHeartFailureTwin, type HeartFailureStreamProvenance } from '../../../shared/model/heart-failure/twin.js';
+import { HF_MODEL_VERSION, runHeartFailureTwin, type HeartFailureFitRecord, type HeartFailureStreamProvenance } from '../../../shared/model/heart-failure/twin.js';
 import type { HeartFailureProjection } from '../../../shared/model/heart-failure/projection.js';
 import type { HeartFailureAlert, PosteriorSummary } from '../../../shared/model/heart-failure/alerts.js';
 import {
@@ -107,6 +107,8 @@ export interface HfTwin {
   readonly latestAlert: HeartFailureAlert | null;
   readonly projection: HeartFailureProjection;
   readonly streams: readonly HeartFailureStreamProvenance[];
+  /** the per-patient parameter fits with their data fingerprints: reused by the next run where the data is unchanged */
+  readonly fits?: readonly HeartFailureFitRecord[];
 }
 
 export interface StreamProvenance {
@@ -165,7 +167,7 @@ export function computeTwin(inputs: TwinInputs, previous: StoredTwin | undefined
   const glucose = cgm !== undefined && cgm.tMs.length > 0 ? updateGlucose(cgm, previous?.glucose ?? null, options) : null;
   const diabetesType = hasDiabetes(inputs.conditions);
   const daily = diabetesType !== null ? dailyTwin(inputs, diabetesType, previous?.daily ?? null, options) : null;
-  const hf = inputs.conditions.includes('hf') ? hfTwin(inputs) : null;
+  const hf = inputs.conditions.includes('hf') ? hfTwin(inputs, previous?.hf ?? null) : null;
   const streams: StreamProvenance[] = [];
   for (const [stream, series] of Object.entries(inputs.series)) {
     if (series.tMs.length > 0) streams.push(streamProvenance(stream, series));
@@ -292,16 +294,50 @@ function bandRows(series: { mean: Float64Array; lower80: Float64Array; upper80: 
   return Array.from(series.mean, (mean, i) => [mean, series.lower80[i]!, series.upper80[i]!, series.lower95[i]!, series.upper95[i]!]);
 }
 
+/** ZoneClocks by zone, shared by every patient a thread computes: an offset is a function of zone and instant. */
+const zoneClocks = new Map<string, ZoneClock>();
+
+/**
+ * The zone's offset (local - UTC, ms) at a UTC instant, as ZoneClock.offsetAt gives it, for a run of mostly
+ * increasing instants (a CGM series: some 26,000 per 90 days). ZoneClock formats one instant per quarter hour
+ * (Intl.DateTimeFormat.formatToParts, about 4 µs each: the 8,640 of 90 days were most of the daily layer's
+ * time per patient); here a UTC day whose first and last quarter hours have the same offset is taken as one span of that
+ * offset, which holds as long as no zone changes its offset twice within a day (ZoneClock's own transition
+ * probe assumes the same). A day with a change is looked up per quarter hour, as before.
+ */
+function zoneOffsets(zone: string): (tMs: number) => number {
+  let clock = zoneClocks.get(zone);
+  if (clock === undefined) {
+    if (zoneClocks.size >= 64) zoneClocks.clear();
+    clock = new ZoneClock(zone);
+    zoneClocks.set(zone, clock);
+  }
+  const zoneClock = clock;
+  let spanStart = Number.NaN;
+  let spanEnd = Number.NaN;
+  let spanOffset = 0;
+  return (tMs: number): number => {
+    if (tMs >= spanStart && tMs < spanEnd) return spanOffset;
+    const start = Math.floor(tMs / MS_PER_DAY) * MS_PER_DAY;
+    const first = zoneClock.offsetAt(start);
+    if (zoneClock.offsetAt(start + MS_PER_DAY - 1) !== first) return zoneClock.offsetAt(tMs);
+    spanStart = start;
+    spanEnd = start + MS_PER_DAY;
+    spanOffset = first;
+    return first;
+  };
+}
+
 function dailyTwin(inputs: TwinInputs, diabetesType: 't1d' | 't2d', previous: DailyTwin | null, options: ComputeOptions): DailyTwin | null {
   const cgm = inputs.series[STREAM.cgm];
   const hba1c = inputs.series[STREAM.hba1c];
   const hasCgm = cgm !== undefined && cgm.tMs.length > 0;
   const hasHba1c = hba1c !== undefined && hba1c.tMs.length > 0;
   if (!hasCgm && !hasHba1c) return null;
-  const clock = inputs.zone !== null ? new ZoneClock(inputs.zone) : null;
-  const localDay = (tMs: number): number => (clock === null ? utcDay(tMs) : clock.localDay(tMs));
+  const offsetAt = inputs.zone !== null ? zoneOffsets(inputs.zone) : null;
+  const localDay = (tMs: number): number => (offsetAt === null ? utcDay(tMs) : Math.floor((tMs + offsetAt(tMs)) / MS_PER_DAY));
   const summary = aggregateCgmDaily(cgm?.tMs ?? new Float64Array(0), cgm?.values ?? new Float64Array(0), {
-    zoneOffsetMs: (tMs) => (clock === null ? 0 : clock.offsetAt(tMs)),
+    zoneOffsetMs: (tMs) => (offsetAt === null ? 0 : offsetAt(tMs)),
     ...(hasCgm ? {} : { firstDay: localDay(hba1c!.tMs[0]!), lastDay: localDay(hba1c!.tMs[hba1c!.tMs.length - 1]!) }),
   });
   const doses: DoseHistory[] = inputs.medications.map((m) => ({
@@ -341,7 +377,7 @@ function dailyTwin(inputs: TwinInputs, diabetesType: 't1d' | 't2d', previous: Da
   };
 }
 
-function hfTwin(inputs: TwinInputs): HfTwin | null {
+function hfTwin(inputs: TwinInputs, previous: HfTwin | null): HfTwin | null {
   const readings: StreamReadings[] = [];
   let firstMs = Number.POSITIVE_INFINITY;
   let lastMs = Number.NEGATIVE_INFINITY;
@@ -356,7 +392,8 @@ function hfTwin(inputs: TwinInputs): HfTwin | null {
   const firstDay = utcDay(firstMs);
   const lastDay = utcDay(lastMs);
   const series = buildHeartFailureSeries({ firstDay, dayCount: lastDay - firstDay + 1, readings, medications: inputs.medications });
-  const twin = runHeartFailureTwin(series);
+  const reuse = previous !== null && previous.firstDay === firstDay && previous.modelVersion === HF_MODEL_VERSION && previous.fits !== undefined;
+  const twin = runHeartFailureTwin(series, reuse ? { previousFits: previous.fits! } : {});
   const last = twin.days[twin.days.length - 1]!;
   return {
     modelVersion: twin.modelVersion,
@@ -370,6 +407,7 @@ function hfTwin(inputs: TwinInputs): HfTwin | null {
     latestAlert: twin.alerts.at(-1) ?? null,
     projection: twin.projection,
     streams: twin.provenance.streams,
+    fits: twin.fitRecords,
   };
 }
 

@@ -143,6 +143,28 @@ export function fitHeartFailureMap(
   };
 }
 
+/**
+ * The fit `fitHeartFailureMap` returned, rebuilt from its stored estimate (the parameters are made from the
+ * estimate exactly as there): how a twin reuses a fit whose data has not changed.
+ */
+export function heartFailureFitFromEstimate(
+  fit: { readonly throughIndex: number; readonly estimate: ArrayLike<number>; readonly logPosterior: number; readonly evaluations: number; readonly converged: boolean },
+  population: HeartFailurePopulation = HF_POPULATION,
+): HeartFailureFit {
+  const estimate = Float64Array.from(fit.estimate);
+  return {
+    throughIndex: fit.throughIndex,
+    parameters: withHfParameters(
+      population.parameters,
+      population.patientParameters.map((path, i) => [path, Math.exp(estimate[i]!)] as const),
+    ),
+    estimate,
+    logPosterior: fit.logPosterior,
+    evaluations: fit.evaluations,
+    converged: fit.converged,
+  };
+}
+
 export interface PopulationFit {
   readonly parameters: HeartFailureParameters;
   /** Summed log-likelihood over the panel at the fitted values. */

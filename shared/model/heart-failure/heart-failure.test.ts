@@ -305,6 +305,31 @@ describe('heart-failure twin', () => {
     }
   });
 
+  it('reuses stored fits whose data is unchanged, with the same results, and re-runs those whose data changed', () => {
+    const { series } = simulate(91, 70, { extraFluidKgPerDay: (t) => (t >= 40 && t < 52 ? 0.25 : 0), missing: missingAtRandom(92, 0.15) });
+    const fresh = runHeartFailureTwin(series);
+    const earlier = runHeartFailureTwin(truncateHeartFailureSeries(series, 45));
+    const reused = runHeartFailureTwin(series, { previousFits: earlier.fitRecords });
+    expect(reused.days).toEqual(fresh.days);
+    expect(reused.alerts).toEqual(fresh.alerts);
+    expect(reused.fitRecords).toEqual(fresh.fitRecords);
+    // A stored fit with its fingerprint is taken as stored (a marked estimate shows it), one without is re-run.
+    const marked = earlier.fitRecords.map((f, k) => (k === 1 ? { ...f, estimate: f.estimate.map((x) => x + 0.01) } : f));
+    expect(runHeartFailureTwin(series, { previousFits: marked }).fits[1]!.estimate[0]).toBeCloseTo(earlier.fitRecords[1]!.estimate[0]! + 0.01, 12);
+    const stale = marked.map((f) => ({ ...f, fingerprint: `${f.fingerprint}x` }));
+    expect(runHeartFailureTwin(series, { previousFits: stale }).fitRecords).toEqual(fresh.fitRecords);
+    // A reading changed on day 30: fits through days 13-27 stay, later ones see new data and run again.
+    const weight = Float64Array.from(series.daily[HF_STREAMS.weight]!);
+    weight[30] = weight[30]! + 0.8;
+    const changed = { ...series, daily: { ...series.daily, [HF_STREAMS.weight]: weight } };
+    const changedFresh = runHeartFailureTwin(changed);
+    const changedReused = runHeartFailureTwin(changed, { previousFits: fresh.fitRecords });
+    expect(changedReused.fitRecords).toEqual(changedFresh.fitRecords);
+    expect(changedReused.days).toEqual(changedFresh.days);
+    const same = changedFresh.fitRecords.filter((f, k) => f.fingerprint === fresh.fitRecords[k]!.fingerprint).map((f) => f.throughIndex);
+    expect(same).toEqual([13, 20, 27]);
+  });
+
   it('carries its provenance: fits, streams, gaps and the model version', () => {
     const { series } = simulate(88, 50, { missing: (signal, t) => signal === 'logNtProBnp' || (signal === 'weight' && t >= 20 && t < 27) });
     const twin = runHeartFailureTwin(series);

@@ -10,7 +10,7 @@
 import { alertStateEntries, describeAlert, HF_ALERT_POLICY, type HeartFailureAlert, type HeartFailureAlertKind, type HeartFailureAlertPolicy, type PosteriorSummary } from './alerts.js';
 import { runCusum } from './cusum.js';
 import { createHeartFailureTrack, filterHeartFailure } from './filter.js';
-import { fitHeartFailureMap, HF_POPULATION, type HeartFailureFit, type HeartFailurePopulation } from './fit.js';
+import { fitHeartFailureMap, heartFailureFitFromEstimate, HF_POPULATION, type HeartFailureFit, type HeartFailurePopulation } from './fit.js';
 import {
   compileHeartFailureSystem,
   HF_OBSERVATION,
@@ -19,6 +19,7 @@ import {
   HF_STATE,
   HF_STATE_DIM,
   heartFailureObservations,
+  type HeartFailureObservations,
   type HeartFailureParameters,
 } from './model.js';
 import { probabilityAbove } from './normal.js';
@@ -40,6 +41,45 @@ export interface HeartFailureTwinOptions {
   readonly projectionDays?: number;
   /** Project with this loop-diuretic dose (furosemide-equivalent mg/day) instead of the current one. */
   readonly plannedLoopDiureticMgPerDay?: number;
+  /**
+   * Fits of an earlier run on the same series start (its `fitRecords`): a fit whose data (days 0 … its
+   * index, as the filter sees them) and budget are unchanged, after only such fits, is taken as it was
+   * instead of re-running its Nelder–Mead: the same numbers, since a fit is a function of exactly those.
+   * Ignored with a `population` other than the default.
+   */
+  readonly previousFits?: readonly HeartFailureFitRecord[];
+}
+
+/** A fit as a twin stores it (JSON-safe), with the fingerprint of the data and budget it was made from. */
+export interface HeartFailureFitRecord {
+  readonly throughIndex: number;
+  readonly fingerprint: string;
+  readonly estimate: readonly number[];
+  readonly logPosterior: number;
+  readonly evaluations: number;
+  readonly converged: boolean;
+}
+
+/**
+ * A hash of days 0 … throughIndex of the observations (their bits) and dose changes, the model version and
+ * the fit budget: equal fingerprints mean the fit would see the same inputs.
+ */
+export function heartFailureFitFingerprint(observations: HeartFailureObservations, throughIndex: number, maxEvaluations: number): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c ^ maxEvaluations;
+  const mix = (array: Float64Array, count: number): void => {
+    const words = new Uint32Array(array.buffer, array.byteOffset, count * 2);
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      h1 = Math.imul(h1 ^ w, 0x01000193);
+      h2 = Math.imul(h2 ^ w, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+  };
+  const days = Math.min(throughIndex + 1, observations.dayCount);
+  mix(observations.values, days * HF_OBSERVATION_DIM);
+  mix(observations.doseChangeMgPerDay, days);
+  return `${HF_MODEL_VERSION}:${days}:${(h1 >>> 0).toString(16)}${(h2 >>> 0).toString(16)}`;
 }
 
 export interface HeartFailureDay {
@@ -79,6 +119,8 @@ export interface HeartFailureTwin {
   readonly alerts: readonly HeartFailureAlert[];
   readonly projection: HeartFailureProjection;
   readonly fits: readonly HeartFailureFit[];
+  /** The fits to store for the next run's `previousFits`. */
+  readonly fitRecords: readonly HeartFailureFitRecord[];
   /** The parameters in force on the last day. */
   readonly parameters: HeartFailureParameters;
   readonly policy: HeartFailureAlertPolicy;
@@ -115,14 +157,33 @@ export function runHeartFailureTwin(series: HeartFailureSeries, options: HeartFa
   for (const d of screen?.poundsCorrectedDays ?? []) poundsCorrected[d] = 1;
 
   const fits: HeartFailureFit[] = [];
+  const fitRecords: HeartFailureFitRecord[] = [];
+  const maxEvaluations = options.maxFitEvaluations ?? 150;
+  let reusable = options.population === undefined && options.previousFits !== undefined;
   for (const r of heartFailureRefitDays(n, options.firstFitAfterDays ?? 14, options.refitEveryDays ?? 7)) {
-    const previous = fits.at(-1);
-    fits.push(
-      fitHeartFailureMap(observations, r, population, {
+    const fingerprint = heartFailureFitFingerprint(observations, r, maxEvaluations);
+    const stored = reusable ? options.previousFits!.find((f) => f.throughIndex === r) : undefined;
+    let fit: HeartFailureFit;
+    if (stored !== undefined && stored.fingerprint === fingerprint && stored.estimate.length === population.patientParameters.length) {
+      fit = heartFailureFitFromEstimate(stored, population);
+    } else {
+      // A fit run again warm-starts the next ones: from here on they run too.
+      reusable = false;
+      const previous = fits.at(-1);
+      fit = fitHeartFailureMap(observations, r, population, {
         ...(previous ? { warmStart: previous.estimate } : {}),
-        maxEvaluations: options.maxFitEvaluations ?? 150,
-      }),
-    );
+        maxEvaluations,
+      });
+    }
+    fits.push(fit);
+    fitRecords.push({
+      throughIndex: r,
+      fingerprint,
+      estimate: Array.from(fit.estimate),
+      logPosterior: fit.logPosterior,
+      evaluations: fit.evaluations,
+      converged: fit.converged,
+    });
   }
 
   // Each segment of days runs under the parameters fitted last before it, filtered from day 0.
@@ -268,6 +329,7 @@ export function runHeartFailureTwin(series: HeartFailureSeries, options: HeartFa
     alerts,
     projection,
     fits,
+    fitRecords,
     parameters: parametersByDay[n - 1] ?? population.parameters,
     policy,
     provenance: {
