@@ -447,6 +447,22 @@ function sampleTimeInRange(
   const next = new Float64Array(m);
   const z = new Float64Array(m);
   const fractions: TimeFractions = { below54: 0, below70: 0, above180: 0 };
+  // T's nonzero entries per row, in column order: the model's transition is mostly zeros, and a sum that
+  // skips exact zeros (of finite states) is the full sum bit for bit.
+  const rowStart = new Int32Array(m + 1);
+  const columns: number[] = [];
+  const entries: number[] = [];
+  for (let r = 0; r < m; r++) {
+    for (let k = 0; k < m; k++) {
+      if (T[r * m + k]! !== 0) {
+        columns.push(k);
+        entries.push(T[r * m + k]!);
+      }
+    }
+    rowStart[r + 1] = columns.length;
+  }
+  const column = Int32Array.from(columns);
+  const entry = Float64Array.from(entries);
 
   for (let p = 0; p < paths; p++) {
     for (let k = 0; k < m; k++) z[k] = random.normal();
@@ -459,7 +475,7 @@ function sampleTimeInRange(
     for (let h = 0; h < horizon; h++) {
       for (let r = 0; r < m; r++) {
         let s = 0;
-        for (let k = 0; k < m; k++) s += T[r * m + k]! * x[k]!;
+        for (let j = rowStart[r]!; j < rowStart[r + 1]!; j++) s += entry[j]! * x[column[j]!]!;
         next[r] = s;
       }
       // η = L_Q z, drawing only where Q has variance (the static states have none).

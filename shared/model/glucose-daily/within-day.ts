@@ -165,12 +165,24 @@ export function quantileDayFractions(quantiles: Float64Array, libraryDay: number
  * E[e^{±σ|Z|}] = 2 e^{σ²/2} Φ(±σ).
  */
 export function splitNormalDayFractions(lowerSdLog: number, upperSdLog: number, meanMgDl: number, out: TimeFractions): void {
+  splitNormalFractionsAt(lowerSdLog, upperSdLog, splitNormalLogMeanOfExp(lowerSdLog, upperSdLog), meanMgDl, out);
+}
+
+/** ln E[exp(X − mode)] of the split normal: what places its mode for a given mean (a function of the SDs alone). */
+function splitNormalLogMeanOfExp(lowerSdLog: number, upperSdLog: number): number {
   const lowerWeight = lowerSdLog / (lowerSdLog + upperSdLog);
   const upperWeight = 1 - lowerWeight;
   const meanOfExp =
     2 * lowerWeight * Math.exp(0.5 * lowerSdLog * lowerSdLog) * normalCdf(-lowerSdLog) +
     2 * upperWeight * Math.exp(0.5 * upperSdLog * upperSdLog) * normalCdf(upperSdLog);
-  const mode = Math.log(meanMgDl) - Math.log(meanOfExp);
+  return Math.log(meanOfExp);
+}
+
+/** splitNormalDayFractions with its SDs' `splitNormalLogMeanOfExp` given (a sampled path keeps its SDs). */
+function splitNormalFractionsAt(lowerSdLog: number, upperSdLog: number, logMeanOfExp: number, meanMgDl: number, out: TimeFractions): void {
+  const lowerWeight = lowerSdLog / (lowerSdLog + upperSdLog);
+  const upperWeight = 1 - lowerWeight;
+  const mode = Math.log(meanMgDl) - logMeanOfExp;
   const cdf = (logGlucose: number): number =>
     logGlucose <= mode
       ? 2 * lowerWeight * normalCdf((logGlucose - mode) / lowerSdLog)
@@ -203,6 +215,7 @@ export class WithinDaySampler {
   private lowShare = 0;
   private pathLowerSdLog = Number.NaN;
   private pathUpperSdLog = Number.NaN;
+  private pathLogMeanOfExp = Number.NaN;
 
   constructor(
     private readonly shape: WithinDayShape,
@@ -227,6 +240,7 @@ export class WithinDaySampler {
       const { lowerSdLog, upperSdLog } = this.group.ordinaryDay;
       this.pathLowerSdLog = Math.exp(lowerSdLog.logMean + lowerSdLog.logSd * z);
       this.pathUpperSdLog = Math.exp(upperSdLog.logMean + upperSdLog.logSd * z);
+      this.pathLogMeanOfExp = splitNormalLogMeanOfExp(this.pathLowerSdLog, this.pathUpperSdLog);
     }
   }
 
@@ -237,7 +251,7 @@ export class WithinDaySampler {
       return;
     }
     if (this.shape.kind === 'population') {
-      splitNormalDayFractions(this.pathLowerSdLog, this.pathUpperSdLog, meanMgDl, out);
+      splitNormalFractionsAt(this.pathLowerSdLog, this.pathUpperSdLog, this.pathLogMeanOfExp, meanMgDl, out);
     } else if (this.ordinaryDays.length > 0) {
       this.libraryDay(this.ordinaryDays[pick(this.ordinaryWeights, this.ordinaryTotal * this.random.uniform())]!, meanMgDl, out);
     } else {
