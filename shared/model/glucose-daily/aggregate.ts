@@ -55,7 +55,10 @@ export function aggregateCgmDaily(tMs: Float64Array, mgDl: Float64Array, options
   for (let i = 0; i < tMs.length; i++) {
     if (Number.isFinite(tMs[i]!) && Number.isFinite(mgDl[i]!) && mgDl[i]! > 0) order.push(i);
   }
-  order.sort((i, j) => tMs[i]! - tMs[j]!);
+  // Stored series come sorted: a stable sort would leave them as they are, so it runs only when needed.
+  let sorted = true;
+  for (let k = 1; k < order.length && sorted; k++) sorted = tMs[order[k - 1]!]! <= tMs[order[k]!]!;
+  if (!sorted) order.sort((i, j) => tMs[i]! - tMs[j]!);
   const localDay = (utcMs: number): number => Math.floor((utcMs + zoneOffsetMs(utcMs)) / MS_PER_DAY);
 
   let firstDay = options.firstDay ?? Number.POSITIVE_INFINITY;
