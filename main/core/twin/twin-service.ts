@@ -87,7 +87,7 @@ export function createTwinService(requireStore: () => CareTwinStore, nowMs: () =
     },
     samplesStored(patientIds) {
       const run = async (): Promise<unknown> => {
-        const ids = patientIds ?? pipeline.changedPatients();
+        const ids = patientIds ?? (await pipeline.changedPatientsYielding());
         if (ids.length === 0) return;
         if (ids.length >= WORKER_BATCH_MIN && workersAvailable()) return pipeline.refitPanel({ patientIds: ids });
         return pipeline.samplesArrived(ids);
