@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchBenchChromium, webHostUrl } from './web-host.js';
 
 const PASSCODE = 'bench passcode';
 
@@ -16,20 +16,9 @@ export async function benchPanelRender(runs = 7): Promise<{ afterUnlockMs: numbe
   const demo = spawnSync(process.execPath, ['dist/cli/caretwin.mjs', 'demo', '--data-dir', dataDir], { env, encoding: 'utf8' });
   if (demo.status !== 0) throw new Error(`demo failed: ${demo.stderr}`);
   const serve = spawn(process.execPath, ['dist/cli/caretwin.mjs', 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
-  });
+  const browser = await launchBenchChromium();
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout.on('data', (d) => {
-        out += String(d);
-        const m = /READY (\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      serve.once('exit', () => reject(new Error('serve exited')));
-    });
+    const url = await webHostUrl(serve);
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByLabel('Passcode', { exact: true }).fill(PASSCODE);

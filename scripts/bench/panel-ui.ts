@@ -14,11 +14,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { CareTwinStore } from '../../main/core/store/store.js';
 import { createPanelService } from '../../main/core/panel/panel-service.js';
 import { STORE_OWNER } from '../../main/core/consent/access.js';
 import { hostZone } from '../../main/core/program/program-service.js';
+import { launchBenchChromium, webHostUrl } from './web-host.js';
 
 const PASSCODE = process.env.CARETWIN_BENCH_PANEL_PASSCODE ?? 'bench panel passcode';
 
@@ -162,20 +163,9 @@ async function measure(patients: number, runs: number): Promise<PanelUiFigures> 
   }
 
   const serve = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
-  });
+  const browser = await launchBenchChromium();
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout.on('data', (d) => {
-        out += String(d);
-        const m = /READY (\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      serve.once('exit', () => reject(new Error('serve exited')));
-    });
+    const url = await webHostUrl(serve);
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.goto(url);
     await page.getByLabel('Passcode', { exact: true }).fill(PASSCODE);

@@ -9,12 +9,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { STORE_OWNER } from '../../main/core/consent/access.js';
 import { createReportService } from '../../main/core/report/report-service.js';
 import { CareTwinStore } from '../../main/core/store/store.js';
 import { STREAM } from '../../shared/domain/streams.js';
 import { computeAgp } from '../../shared/report/agp.js';
+import { launchBenchChromium, webHostUrl } from './web-host.js';
 
 const PASSCODE = 'bench report passcode';
 const DAY = 86_400_000;
@@ -130,20 +131,9 @@ export async function benchReport(runs = 7): Promise<ReportFigures> {
     }
 
     const serve = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
-    });
+    const browser = await launchBenchChromium();
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        serve.stdout.on('data', (d) => {
-          out += String(d);
-          const m = /READY (\S+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        serve.once('exit', () => reject(new Error('serve exited')));
-      });
+      const url = await webHostUrl(serve);
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(url);
       await page.getByLabel('Passcode', { exact: true }).fill(PASSCODE);

@@ -12,12 +12,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { CareTwinStore } from '../../main/core/store/store.js';
 import { readTwinInputs } from '../../main/core/twin/pipeline.js';
 import { TWIN_RECORD, type StoredTwin } from '../../main/core/twin/twin-compute.js';
 import { computeTwinViewCache, twinSeriesView } from '../../main/core/twin/twin-view.js';
 import { STREAM } from '../../shared/domain/streams.js';
+import { launchBenchChromium, webHostUrl } from './web-host.js';
 
 const PASSCODE = 'bench twin passcode';
 
@@ -147,20 +148,9 @@ async function measure(patients: number, runs: number): Promise<TwinUiFigures> {
   }
 
   const serve = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
-  });
+  const browser = await launchBenchChromium();
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout.on('data', (d) => {
-        out += String(d);
-        const m = /READY (\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      serve.once('exit', () => reject(new Error('serve exited')));
-    });
+    const url = await webHostUrl(serve);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(url);
     await page.getByLabel('Passcode', { exact: true }).fill(PASSCODE);
