@@ -759,8 +759,20 @@ function StatusCell({ row }: { row: TriageRow }) {
             <span className="muted">CGM not shared</span>
           ))}
         {h?.congestion && (
-          <span className={h.congestion.probability >= HF_RISK_FILTER ? 'triage-category triage-risk-high' : 'triage-category triage-risk-low'}>
-            Congestion risk {pct(h.congestion.probability)}
+          <span
+            className={h.congestion.probability >= HF_RISK_FILTER ? 'triage-category triage-risk-high' : 'triage-category triage-risk-low'}
+            title={`Congestion risk ${pct(h.congestion.probability)}`}
+          >
+            {d ? (
+              // Beside a diabetes category the badge is short; its full name is read out and in the title.
+              <>
+                <span aria-hidden="true">HF risk</span>
+                <span className="visually-hidden">Congestion risk</span>
+              </>
+            ) : (
+              'Congestion risk'
+            )}{' '}
+            {pct(h.congestion.probability)}
           </span>
         )}
       </span>
