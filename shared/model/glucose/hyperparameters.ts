@@ -54,7 +54,8 @@ export const POPULATION_PRIORS: FastLayerPriors = {
   insertionNoiseExcess: { median: 1, logSd: 1, min: 1e-3, max: 100 },
 };
 
-const PRIOR_ORDER = [
+/** The order of the fit's log-parameter vector (the panel refit, ./patient-refit.ts, uses the same). */
+export const PRIOR_ORDER = [
   'deviationTimeConstantMin',
   'rateTimeConstantMin',
   'rateDrivenDeviationSd',
@@ -64,7 +65,7 @@ const PRIOR_ORDER = [
   'insertionNoiseExcess',
 ] as const satisfies readonly (keyof FastLayerPriors)[];
 
-function parametersFromLogVector(logs: Float64Array): FastLayerParameters {
+export function parametersFromLogVector(logs: ArrayLike<number>): FastLayerParameters {
   return {
     deviationTimeConstantMin: Math.exp(logs[0]!),
     rateTimeConstantMin: Math.exp(logs[1]!),
@@ -76,7 +77,7 @@ function parametersFromLogVector(logs: Float64Array): FastLayerParameters {
   };
 }
 
-function logVectorFromParameters(parameters: FastLayerParameters): Float64Array {
+export function logVectorFromParameters(parameters: FastLayerParameters): Float64Array {
   return Float64Array.of(
     Math.log(parameters.deviationTimeConstantMin),
     Math.log(parameters.rateTimeConstantMin),

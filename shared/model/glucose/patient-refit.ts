@@ -40,7 +40,7 @@ import {
   StepSystems,
 } from './fast-layer.js';
 import { robustFastLayerLogLikelihood } from './fit-likelihood.js';
-import { type FastLayerPriors, POPULATION_PRIORS } from './hyperparameters.js';
+import { type FastLayerPriors, logVectorFromParameters, parametersFromLogVector, POPULATION_PRIORS, PRIOR_ORDER } from './hyperparameters.js';
 import { lowerBound, nearestReading } from './protocol.js';
 import { fitScaleMixture, type ScaleMixture, withScaleUncertainty } from './recalibration.js';
 import { TwinForecast } from './twin-forecaster.js';
@@ -130,40 +130,6 @@ const TARGET_TOLERANCE_MIN = 2.5;
 /** lower tail probabilities of the central 80 % and 95 % bands */
 const Q80 = 0.1;
 const Q95 = 0.025;
-
-const PRIOR_ORDER = [
-  'deviationTimeConstantMin',
-  'rateTimeConstantMin',
-  'rateDrivenDeviationSd',
-  'directDeviationSd',
-  'levelDriftSdPerDay',
-  'sensorNoiseScale',
-  'insertionNoiseExcess',
-] as const satisfies readonly (keyof FastLayerPriors)[];
-
-function parametersFromLogs(logs: ArrayLike<number>): FastLayerParameters {
-  return {
-    deviationTimeConstantMin: Math.exp(logs[0]!),
-    rateTimeConstantMin: Math.exp(logs[1]!),
-    rateDrivenDeviationSd: Math.exp(logs[2]!),
-    directDeviationSd: Math.exp(logs[3]!),
-    levelDriftSdPerDay: Math.exp(logs[4]!),
-    sensorNoiseScale: Math.exp(logs[5]!),
-    insertionNoiseFactor: 1 + Math.exp(logs[6]!),
-  };
-}
-
-function logsFromParameters(p: FastLayerParameters): Float64Array {
-  return Float64Array.of(
-    Math.log(p.deviationTimeConstantMin),
-    Math.log(p.rateTimeConstantMin),
-    Math.log(p.rateDrivenDeviationSd),
-    Math.log(p.directDeviationSd),
-    Math.log(p.levelDriftSdPerDay),
-    Math.log(p.sensorNoiseScale),
-    Math.log(p.insertionNoiseFactor - 1),
-  );
-}
 
 function checkLengths({ timeMin, glucoseMgDl, censoring }: PatientCgmSeries): void {
   const n = timeMin.length;
@@ -318,7 +284,7 @@ function negativeLogPosteriorOn(readings: GlucoseReadings, windowStartMin: numbe
       const z = (value - logMedian[i]!) / prior[i]!.logSd;
       penalty += 0.5 * z * z;
     }
-    const systems = new StepSystems(parametersFromLogs(logs), timeline);
+    const systems = new StepSystems(parametersFromLogVector(logs), timeline);
     return penalty - robustFastLayerLogLikelihood(window, timeline, systems, count);
   };
   return { objective, count, logMin, logMax, logMedian };
@@ -342,7 +308,7 @@ export function fitRecentWindow(readings: GlucoseReadings, options: PatientRefit
   let start: Float64Array;
   let evaluations = 0;
   if (options.previous !== undefined) {
-    start = clampLogs(logsFromParameters(options.previous), fine.logMin, fine.logMax);
+    start = clampLogs(logVectorFromParameters(options.previous), fine.logMin, fine.logMax);
   } else {
     const coarse = negativeLogPosteriorOn(readings, lastMin - (options.coarseWindowDays ?? DEFAULT_COARSE_WINDOW_DAYS) * MINUTES_PER_DAY, stride, priors);
     const first = minimiseNelderMead(coarse.objective, Float64Array.from(coarse.logMedian), { initialStep: 0.3, maxEvaluations: budget, ...tolerances });
@@ -351,7 +317,7 @@ export function fitRecentWindow(readings: GlucoseReadings, options: PatientRefit
   }
   const result = minimiseNelderMead(fine.objective, start, { initialStep: 0.1, maxEvaluations: budget, ...tolerances });
   evaluations += result.evaluations;
-  return { parameters: parametersFromLogs(result.point), logPosterior: -result.value, evaluations, readingCount: fine.count };
+  return { parameters: parametersFromLogVector(result.point), logPosterior: -result.value, evaluations, readingCount: fine.count };
 }
 
 function clampLogs(logs: Float64Array, logMin: readonly number[], logMax: readonly number[]): Float64Array {
