@@ -10,11 +10,7 @@ import { demoWindow } from '../../main/core/demo/window.js';
 import { filterHeartFailure } from '../../shared/model/heart-failure/filter.js';
 import { fitHeartFailureMap } from '../../shared/model/heart-failure/fit.js';
 import { compileHeartFailureSystem, heartFailureObservations, HF_POPULATION_PARAMETERS } from '../../shared/model/heart-failure/model.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+import { median } from './stats.js';
 
 /** Filter-pass and refit costs on the first heart-failure patients of the panel. */
 function kernelCosts(patients: number): { filterMicrosPerDay: number; coldRefitMs: number; warmRefitMs: number; warmRefitEvaluations: number } {

@@ -19,7 +19,8 @@ import { CareTwinStore } from '../../main/core/store/store.js';
 import { createPanelService } from '../../main/core/panel/panel-service.js';
 import { STORE_OWNER } from '../../main/core/consent/access.js';
 import { hostZone } from '../../main/core/program/program-service.js';
-import { launchBenchChromium, webHostUrl } from './web-host.js';
+import { launchBenchChromium, runCli, webHostUrl } from './web-host.js';
+import { median } from './stats.js';
 
 const PASSCODE = process.env.CARETWIN_BENCH_PANEL_PASSCODE ?? 'bench panel passcode';
 
@@ -46,13 +47,8 @@ export interface PanelUiFigures {
 const PRIVATE_DIST = path.resolve('.tmp', `bench-panel-ui-${process.pid}`, 'dist');
 const CLI = path.join(PRIVATE_DIST, 'cli', 'caretwin.mjs');
 
-function cli(args: string[], env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`caretwin ${args[0]} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv): string => runCli(CLI, args, env);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** performance.now() when the panel's rows are rendered and its tab-stop row holds the focus (polled every frame). */
 function whenInteractive(page: Page): Promise<number> {

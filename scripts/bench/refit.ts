@@ -25,6 +25,7 @@ import {
 import { POPULATION_PRIORS } from '../../shared/model/glucose/hyperparameters.js';
 import { filterSmoothPatient, type PatientCgmSeries, type PatientRefit, warmUpPatientRefit } from '../../shared/model/glucose/patient-refit.js';
 import { compareRefitQuality } from './refit-quality.js';
+import { median } from './stats.js';
 
 const POINTS_PER_DAY = 288;
 const STEP_MIN = 5;
@@ -122,11 +123,6 @@ function normalPairs(uniform: () => number): () => number {
     spare = radius * Math.sin(angle);
     return radius * Math.cos(angle);
   };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /**

@@ -16,6 +16,7 @@ import { CareTwinStore } from '../../main/core/store/store.js';
 import { STREAM } from '../../shared/domain/streams.js';
 import { computeAgp } from '../../shared/report/agp.js';
 import { launchBenchChromium, webHostUrl } from './web-host.js';
+import { median } from './stats.js';
 
 const PASSCODE = 'bench report passcode';
 const DAY = 86_400_000;
@@ -33,7 +34,6 @@ export interface ReportFigures {
   readonly runs: number;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function timeMedian(runs: number, fn: () => void): number {
   const out: number[] = [];

@@ -18,7 +18,8 @@ import { readTwinInputs } from '../../main/core/twin/pipeline.js';
 import { TWIN_RECORD, type StoredTwin } from '../../main/core/twin/twin-compute.js';
 import { computeTwinViewCache, twinSeriesView } from '../../main/core/twin/twin-view.js';
 import { STREAM } from '../../shared/domain/streams.js';
-import { launchBenchChromium, webHostUrl } from './web-host.js';
+import { launchBenchChromium, runCli, webHostUrl } from './web-host.js';
+import { median } from './stats.js';
 
 const PASSCODE = 'bench twin passcode';
 
@@ -48,11 +49,7 @@ export interface TwinUiFigures {
 const PRIVATE_DIST = path.resolve('.tmp', `bench-twin-ui-${process.pid}`, 'dist');
 const CLI = path.join(PRIVATE_DIST, 'cli', 'caretwin.mjs');
 
-function cli(args: string[], env: NodeJS.ProcessEnv): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`caretwin ${args[0]} failed: ${r.stderr}`);
-  return r.stdout;
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv): string => runCli(CLI, args, env);
 
 /** Navigates from the panel to the patient and returns [ms to the glucose chart's first draw, ms to every chart drawn]. */
 async function openPatient(page: Page, patientId: string): Promise<[number, number]> {
@@ -167,7 +164,6 @@ async function measure(patients: number, runs: number): Promise<TwinUiFigures> {
       glucose.push(g);
       all.push(a);
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     return {
       patients,
       cgmReadings,

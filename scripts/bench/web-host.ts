@@ -1,5 +1,5 @@
-/** What the browser benches share: Debian's Chromium as the tests launch it, and the web host's READY line. */
-import type { ChildProcessWithoutNullStreams, ChildProcessByStdio } from 'node:child_process';
+/** What the browser benches share: Debian's Chromium as the tests launch it, the web host's READY line, the CLI. */
+import { spawnSync, type ChildProcessWithoutNullStreams, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { chromium, type Browser } from 'playwright-core';
 
@@ -21,4 +21,11 @@ export function webHostUrl(serve: ChildProcessWithoutNullStreams | ChildProcessB
     });
     serve.once('exit', () => reject(new Error('serve exited')));
   });
+}
+
+/** Runs a bundled caretwin CLI to completion; its stdout, or an error with its stderr. */
+export function runCli(cliPath: string, args: string[], env: NodeJS.ProcessEnv): string {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`caretwin ${args[0]} failed: ${r.stderr}`);
+  return r.stdout;
 }
