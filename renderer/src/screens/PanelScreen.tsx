@@ -21,6 +21,7 @@ import { routeHref } from '../route.js';
 import { useApp } from '../session.js';
 import { useQuery, type Query } from '../useQuery.js';
 import { useNow } from '../useNow.js';
+import { renderedSegments } from '../virtualRows.js';
 
 export const DEMO_PANEL = { patients: 120, days: 90, seed: 1 } as const;
 type Period = 7 | 14 | 30;
@@ -334,7 +335,8 @@ function TriageTable({ data, filter, onClearFilter, sort, onSortChange, returned
     scrollToIndex(activeIndex);
   }, [activeIndex, activeIndexFound, activeId, scrollToIndex]);
 
-  useEffect(() => {
+  // In the commit, not after paint: a key pressed meanwhile must find the row focused, not the page.
+  useLayoutEffect(() => {
     if (!focusPending.current) return;
     const row = scroller.current?.querySelector<HTMLElement>(`tr[data-index="${activeIndex}"]`);
     if (row) {
@@ -346,9 +348,11 @@ function TriageTable({ data, filter, onClearFilter, sort, onSortChange, returned
   const virtual = rows.length > VIRTUALISE_ABOVE;
   const first = virtual ? Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN) : 0;
   const last = virtual ? Math.min(rows.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN) : rows.length;
-  const visible = rows.slice(first, last);
-  // The one row in the tab order: the active one, or the first rendered when the active one is scrolled away.
-  const tabIndexRow = activeIndex >= first && activeIndex < last ? activeIndex : first;
+  // The rendered rows: the window in view plus the active row wherever it is. The active row is the one tab stop
+  // and may hold the focus; removing it as it scrolls away would drop the focus to the page, and the arrow keys
+  // (or a key pressed while the window follows the scroll position) would then do nothing.
+  const segments = renderedSegments(rows.length, first, last, activeIndex);
+  const tabIndexRow = activeIndex;
 
   function moveTo(index: number) {
     const clamped = Math.max(0, Math.min(rows.length - 1, index));
@@ -494,26 +498,24 @@ function TriageTable({ data, filter, onClearFilter, sort, onSortChange, returned
                 </td>
               </tr>
             )}
-            {first > 0 && (
-              <tr className="triage-spacer" aria-hidden="true" style={{ height: first * ROW_HEIGHT }}>
-                <td colSpan={COLUMNS.length} />
-              </tr>
-            )}
-            {visible.map((row, i) => (
-              <TriageRowView
-                key={row.id}
-                row={row}
-                index={first + i}
-                tabStop={first + i === tabIndexRow}
-                nowMs={now}
-                actions={actions}
-                onFocusRow={setActiveId}
-              />
-            ))}
-            {last < rows.length && (
-              <tr className="triage-spacer" aria-hidden="true" style={{ height: (rows.length - last) * ROW_HEIGHT }}>
-                <td colSpan={COLUMNS.length} />
-              </tr>
+            {segments.flatMap((segment) =>
+              segment.kind === 'gap'
+                ? [
+                    <tr key={`gap-${segment.from}`} className="triage-spacer" aria-hidden="true" style={{ height: (segment.to - segment.from) * ROW_HEIGHT }}>
+                      <td colSpan={COLUMNS.length} />
+                    </tr>,
+                  ]
+                : rows.slice(segment.from, segment.to).map((row, i) => (
+                    <TriageRowView
+                      key={row.id}
+                      row={row}
+                      index={segment.from + i}
+                      tabStop={segment.from + i === tabIndexRow}
+                      nowMs={now}
+                      actions={actions}
+                      onFocusRow={setActiveId}
+                    />
+                  )),
             )}
           </tbody>
         </table>
