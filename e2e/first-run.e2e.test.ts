@@ -70,7 +70,8 @@ describe('first run in the web host', () => {
     const patient = new PatientScreen(page);
     await expect.poll(() => patient.heading().innerText()).toContain(name);
     await patient.waitForChart('99504-3');
-    expect(await patient.charts().count()).toBeGreaterThanOrEqual(2);
+    // Each stream's chart loads on its own: the others may still be drawing when the glucose chart is ready.
+    await expect.poll(() => patient.charts().count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
     const label = await patient.chartSection('99504-3').locator('canvas').getAttribute('aria-label');
     expect(label).toMatch(/mg\/dL/);
   });
