@@ -14,6 +14,7 @@ import {
   IDENTITY_SCALE_MIXTURE,
   MIN_EFFECTIVE_ERRORS_FOR_MIXTURE,
   SCALE_UNCERTAINTY_MAX_ERRORS,
+  SCALE_UNCERTAINTY_MIN_ERRORS,
   withScaleUncertainty,
 } from './recalibration.js';
 import { normalSampler, simulateFastLayer } from './simulation.js';
@@ -115,6 +116,61 @@ describe('scale uncertainty of the recalibration', () => {
     expect(summary.crps).toBeLessThan(summary.rmse);
     expect(summary.coverage95).toBeGreaterThan(0.9);
     expect(Number.isFinite(maxUpper)).toBe(true);
+  });
+
+  it('widens the band from very few errors (or none) instead of leaving the model alone', () => {
+    // t_3's 90 % and 97.5 % quantiles (R: qt(c(0.9, 0.975), 3)).
+    const [t90, t975] = [1.637744, 3.182446];
+    const quantiles = (mixture: ReturnType<typeof fitScaleMixture>, nu: number): [number, number] => {
+      const widened = withScaleUncertainty(mixture, nu);
+      const band = new LogNormalScaleMixture(0, 1, widened.weights, widened.scaleFactors);
+      return [Math.log(band.quantile(0.9)), Math.log(band.quantile(0.975))];
+    };
+    // No past error at all: the model's own scale with 3 degrees of freedom, not the bare model.
+    const none = fitScaleMixture(new Float64Array(0), undefined, 0);
+    expect(none).not.toBe(IDENTITY_SCALE_MIXTURE);
+    expect(none.scaleFactors[0]).toBeCloseTo(1, 12);
+    const [q90, q975] = quantiles(none, 0);
+    expect(q90 / t90).toBeCloseTo(1, 1);
+    expect(q975).toBeGreaterThan(2.5);
+    expect(q975 / t975).toBeLessThan(1.1);
+    // Five errors of ±2 amounting to one independent one: two of the three errors at scale 1.
+    const few = fitScaleMixture(Float64Array.of(2, -2, 2, -2, 2), undefined, 1);
+    expect(few.scaleFactors[0]! ** 2).toBeCloseTo((SCALE_UNCERTAINTY_MIN_ERRORS - 1 + 4) / SCALE_UNCERTAINTY_MIN_ERRORS, 12);
+    // From 3 independent errors on the errors alone, as before; without a count, few errors leave the model alone.
+    const three = fitScaleMixture(Float64Array.of(2, -2, 2, -2, 2), undefined, 3);
+    expect(three.scaleFactors[0]).toBeCloseTo(2, 12);
+    expect(fitScaleMixture(Float64Array.of(2, -2, 2, -2, 2))).toBe(IDENTITY_SCALE_MIXTURE);
+    expect(fitScaleMixture(Float64Array.of(2), undefined, Number.NaN)).toBe(IDENTITY_SCALE_MIXTURE);
+  });
+
+  it("recalibrates a block with no past errors yet (a gap before it) from the model's own scale", () => {
+    // Readings for the first 50 min, none until 7 h (a sensor that failed early), then readings again: the
+    // first block (T = 6 h) has no 60-min error at all. Its band used to be the bare model (the identity).
+    const all = Float64Array.from({ length: 288 }, (_, i) => 5 * i);
+    const full = simulateFastLayer(TRUTH, all, seededRandom(41));
+    const indices = Array.from(all, (t, i) => (t < 50 || t >= 7 * 60 ? i : -1)).filter((i) => i >= 0);
+    const readings: GlucoseReadings = {
+      timeMin: Float64Array.from(indices, (i) => all[i]!),
+      logGlucose: Float64Array.from(indices, (i) => full.logGlucose[i]!),
+      kind: Uint8Array.from(indices, (i) => full.kind[i]!),
+      censoring: Uint8Array.from(indices, (i) => full.censoring[i]!),
+    };
+    const protocol: ForecastProtocol = { ...SHORT_PROTOCOL, horizonsMin: [60] };
+    const blocks: { effectiveErrors: number; band: { scaleFactors: Float64Array } }[] = [];
+    for (const _ of forecastWithTwin(readings, protocol, { onBlock: (b) => blocks.push({ effectiveErrors: b.effectiveErrors[0]!, band: b.bands[0]! }) })) {
+      // only the blocks' bands are looked at
+    }
+    expect(blocks.length).toBeGreaterThan(2);
+    const empty = blocks[0]!;
+    expect(empty.effectiveErrors).toBe(0);
+    expect(empty.band).not.toBe(IDENTITY_SCALE_MIXTURE);
+    // The scale's uncertainty at ν = 3 around the model's own scale 1: components at 0.61 to 3.3 times it.
+    const modelScale = withScaleUncertainty({ weights: Float64Array.of(1), scaleFactors: Float64Array.of(1) }, SCALE_UNCERTAINTY_MIN_ERRORS);
+    expect(Array.from(empty.band.scaleFactors)).toEqual(Array.from(modelScale.scaleFactors));
+    expect(Math.max(...empty.band.scaleFactors)).toBeGreaterThan(3);
+    // Later blocks, with errors, are fitted to them.
+    expect(blocks.at(-1)!.effectiveErrors).toBeGreaterThan(SCALE_UNCERTAINTY_MIN_ERRORS);
   });
 
   it('fits the wide component only from enough independent errors', () => {

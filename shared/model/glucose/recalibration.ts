@@ -30,6 +30,7 @@ const MIN_ERRORS_FOR_MIXTURE = 200;
  * independent: a few hours of them are a dozen independent ones, not hundreds).
  */
 export const MIN_EFFECTIVE_ERRORS_FOR_MIXTURE = 50;
+/** Without the count of independent errors, fewer errors than this leave the model's own variance alone. */
 const MIN_ERRORS_FOR_SCALE = 20;
 const EM_ITERATIONS = 60;
 /** Stop when weights and variances (relative) move less than this in one iteration. */
@@ -45,17 +46,28 @@ export const IDENTITY_SCALE_MIXTURE: ScaleMixture = { weights: Float64Array.of(1
  * Maximum-likelihood two-component scale mixture of `standardisedErrors`. `start` (the previous refit's
  * mixture) makes EM converge in a few iterations instead of tens. `effectiveErrors`, when known, is how
  * many independent errors they amount to (see MIN_EFFECTIVE_ERRORS_FOR_MIXTURE); absent, every error
- * counts as one.
+ * counts as one, and fewer than MIN_ERRORS_FOR_SCALE errors return the identity.
+ *
+ * With `effectiveErrors` known, few errors (even none) still give one scale, for withScaleUncertainty to
+ * widen: below SCALE_UNCERTAINTY_MIN_ERRORS independent errors the model's own variance (scale 1) stands
+ * in for the missing ones (a scaled-inverse-χ² prior worth 3 − ν errors at scale 1, so the predictive
+ * has the 3 degrees of freedom it is computed with). Returning the identity there instead gave the
+ * model's own variance with no uncertainty at all, the narrowest band of the day exactly where the least
+ * was known: on the simglucose day with 40 % removed in 2–6 h gaps the first block after the burn-in often
+ * has no past error whose outcome was seen (its 30-min forecasts covered 60–70 % at 95 %).
  */
 export function fitScaleMixture(standardisedErrors: ArrayLike<number>, start?: ScaleMixture, effectiveErrors?: number): ScaleMixture {
   const n = standardisedErrors.length;
   const tooFewForMixture = n < MIN_ERRORS_FOR_MIXTURE || (effectiveErrors ?? n) < MIN_EFFECTIVE_ERRORS_FOR_MIXTURE;
-  if (n < MIN_ERRORS_FOR_SCALE) return IDENTITY_SCALE_MIXTURE;
+  if (effectiveErrors === undefined ? n < MIN_ERRORS_FOR_SCALE : !(effectiveErrors >= 0)) return IDENTITY_SCALE_MIXTURE;
   let sumSquares = 0;
   for (let i = 0; i < n; i++) sumSquares += standardisedErrors[i]! ** 2;
+  const errorVariance = n > 0 ? sumSquares / n : 1;
+  const nu = effectiveErrors ?? n;
+  const priorErrors = Math.max(0, SCALE_UNCERTAINTY_MIN_ERRORS - nu);
   // A scale below MIN_SCALE would claim the past errors were far smaller than the model's own variance,
   // which only a degenerate series (say, a flat line) produces.
-  const pooledVariance = Math.max(MIN_SCALE * MIN_SCALE, sumSquares / n);
+  const pooledVariance = Math.max(MIN_SCALE * MIN_SCALE, priorErrors > 0 ? (priorErrors + nu * errorVariance) / (priorErrors + nu) : errorVariance);
   if (!Number.isFinite(pooledVariance)) return IDENTITY_SCALE_MIXTURE;
   if (tooFewForMixture) return { weights: Float64Array.of(1), scaleFactors: Float64Array.of(Math.sqrt(pooledVariance)) };
   const floor = MIN_SCALE_SHARE * MIN_SCALE_SHARE * pooledVariance;
@@ -95,8 +107,11 @@ export function fitScaleMixture(standardisedErrors: ArrayLike<number>, start?: S
  * many degrees of freedom is within 0.6 % of the normal one at 97.5 %): the mixture is used as fitted.
  */
 export const SCALE_UNCERTAINTY_MAX_ERRORS = 200;
-/** Fewer effective errors than this are counted as this many (the approximation below needs ν >= 3). */
-const SCALE_UNCERTAINTY_MIN_ERRORS = 3;
+/**
+ * Fewer effective errors than this are counted as this many (the approximation below needs ν >= 3);
+ * fitScaleMixture makes up the difference with errors at the model's own scale.
+ */
+export const SCALE_UNCERTAINTY_MIN_ERRORS = 3;
 /**
  * Gauss–Hermite nodes and weights for a standard normal: 3 points (0, ±√3; exact for polynomials to
  * degree 5). They give Student-t's 90 % quantile within 0.03 % and its 97.5 % quantile within 1 % from
