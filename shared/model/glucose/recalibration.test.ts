@@ -18,7 +18,7 @@ import {
   withScaleUncertainty,
 } from './recalibration.js';
 import { normalSampler, simulateFastLayer } from './simulation.js';
-import { forecastWithTwin, TwinForecast } from './twin-forecaster.js';
+import { forecastWithTwin, type TwinBlockFit, TwinForecast } from './twin-forecaster.js';
 
 const TRUTH: FastLayerParameters = {
   deviationTimeConstantMin: 90,
@@ -158,15 +158,16 @@ describe('scale uncertainty of the recalibration', () => {
     };
     const protocol: ForecastProtocol = { ...SHORT_PROTOCOL, horizonsMin: [60] };
     const blocks: { effectiveErrors: number; band: { scaleFactors: Float64Array } }[] = [];
-    for (const _ of forecastWithTwin(readings, protocol, { onBlock: (b) => blocks.push({ effectiveErrors: b.effectiveErrors[0]!, band: b.bands[0]! }) })) {
-      // only the blocks' bands are looked at
-    }
+    const onBlock = (b: TwinBlockFit): number => blocks.push({ effectiveErrors: b.effectiveErrors[0]!, band: b.bands[0]! });
+    // Only the blocks' bands are looked at; the generator runs to its end.
+    Array.from(forecastWithTwin(readings, protocol, { onBlock }));
     expect(blocks.length).toBeGreaterThan(2);
     const empty = blocks[0]!;
     expect(empty.effectiveErrors).toBe(0);
     expect(empty.band).not.toBe(IDENTITY_SCALE_MIXTURE);
     // The scale's uncertainty at ν = 3 around the model's own scale 1: components at 0.61 to 3.3 times it.
-    const modelScale = withScaleUncertainty({ weights: Float64Array.of(1), scaleFactors: Float64Array.of(1) }, SCALE_UNCERTAINTY_MIN_ERRORS);
+    const unit = { weights: Float64Array.of(1), scaleFactors: Float64Array.of(1) };
+    const modelScale = withScaleUncertainty(unit, SCALE_UNCERTAINTY_MIN_ERRORS);
     expect(Array.from(empty.band.scaleFactors)).toEqual(Array.from(modelScale.scaleFactors));
     expect(Math.max(...empty.band.scaleFactors)).toBeGreaterThan(3);
     // Later blocks, with errors, are fitted to them.

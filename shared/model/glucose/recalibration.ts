@@ -67,7 +67,8 @@ export function fitScaleMixture(standardisedErrors: ArrayLike<number>, start?: S
   const priorErrors = Math.max(0, SCALE_UNCERTAINTY_MIN_ERRORS - nu);
   // A scale below MIN_SCALE would claim the past errors were far smaller than the model's own variance,
   // which only a degenerate series (say, a flat line) produces.
-  const pooledVariance = Math.max(MIN_SCALE * MIN_SCALE, priorErrors > 0 ? (priorErrors + nu * errorVariance) / (priorErrors + nu) : errorVariance);
+  const posteriorVariance = priorErrors > 0 ? (priorErrors + nu * errorVariance) / (priorErrors + nu) : errorVariance;
+  const pooledVariance = Math.max(MIN_SCALE * MIN_SCALE, posteriorVariance);
   if (!Number.isFinite(pooledVariance)) return IDENTITY_SCALE_MIXTURE;
   if (tooFewForMixture) return { weights: Float64Array.of(1), scaleFactors: Float64Array.of(Math.sqrt(pooledVariance)) };
   const floor = MIN_SCALE_SHARE * MIN_SCALE_SHARE * pooledVariance;
