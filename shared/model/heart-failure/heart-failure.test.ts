@@ -318,7 +318,7 @@ describe('heart-failure twin', () => {
     expect(runHeartFailureTwin(series, { previousFits: marked }).fits[1]!.estimate[0]).toBeCloseTo(earlier.fitRecords[1]!.estimate[0]! + 0.01, 12);
     const stale = marked.map((f) => ({ ...f, fingerprint: `${f.fingerprint}x` }));
     expect(runHeartFailureTwin(series, { previousFits: stale }).fitRecords).toEqual(fresh.fitRecords);
-    // A reading changed on day 30: fits through days 13-27 stay, later ones see new data and run again.
+    // A reading changed on day 30: fits through days 13 and 27 stay, later ones see new data and run again.
     const weight = Float64Array.from(series.daily[HF_STREAMS.weight]!);
     weight[30] = weight[30]! + 0.8;
     const changed = { ...series, daily: { ...series.daily, [HF_STREAMS.weight]: weight } };
@@ -327,16 +327,17 @@ describe('heart-failure twin', () => {
     expect(changedReused.fitRecords).toEqual(changedFresh.fitRecords);
     expect(changedReused.days).toEqual(changedFresh.days);
     const same = changedFresh.fitRecords.filter((f, k) => f.fingerprint === fresh.fitRecords[k]!.fingerprint).map((f) => f.throughIndex);
-    expect(same).toEqual([13, 20, 27]);
+    expect(same).toEqual([13, 27]);
   });
 
   it('carries its provenance: fits, streams, gaps and the model version', () => {
     const { series } = simulate(88, 50, { missing: (signal, t) => signal === 'logNtProBnp' || (signal === 'weight' && t >= 20 && t < 27) });
     const twin = runHeartFailureTwin(series);
-    expect(twin.modelVersion).toBe('hf-daily-1');
-    expect(twin.fits.map((f) => f.throughIndex)).toEqual([13, 20, 27, 34, 41, 48]);
+    expect(twin.modelVersion).toBe('hf-daily-2');
+    expect(twin.fits.map((f) => f.throughIndex)).toEqual([13, 27, 41]);
     expect(twin.days[12]!.parametersFittedThroughDay).toBeNull();
-    expect(twin.days[49]!.parametersFittedThroughDay).toBe(series.firstDay + 48);
+    expect(twin.days[40]!.parametersFittedThroughDay).toBe(series.firstDay + 27);
+    expect(twin.days[49]!.parametersFittedThroughDay).toBe(series.firstDay + 41);
     const weight = twin.provenance.streams.find((s) => s.stream === HF_STREAMS.weight)!;
     expect(weight).toEqual({ stream: HF_STREAMS.weight, readingDays: 43, lastDay: series.firstDay + 49, longestGapDays: 7 });
     expect(twin.provenance.streams.find((s) => s.stream === HF_STREAMS.ntProBnp)!.readingDays).toBe(0);

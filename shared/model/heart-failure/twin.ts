@@ -27,12 +27,13 @@ import { projectHeartFailure, type HeartFailureProjection } from './projection.j
 import { HF_STREAMS, type HeartFailureSeries, type HfStreamCode } from './series.js';
 import { screenWeightUnitErrors } from './weight-screen.js';
 
-export const HF_MODEL_VERSION = 'hf-daily-1';
+/** -2: the patient's parameters are refitted every 14 days instead of 7 (README: same alert figures, half the fits). */
+export const HF_MODEL_VERSION = 'hf-daily-2';
 
 export interface HeartFailureTwinOptions {
   readonly population?: HeartFailurePopulation;
   readonly policy?: HeartFailureAlertPolicy;
-  /** Refit the patient's parameters every this many days (default 7) … */
+  /** Refit the patient's parameters every this many days (default 14) … */
   readonly refitEveryDays?: number;
   /** … starting on the day this many days of series exist (default 14); before it, population values. */
   readonly firstFitAfterDays?: number;
@@ -160,7 +161,7 @@ export function runHeartFailureTwin(series: HeartFailureSeries, options: HeartFa
   const fitRecords: HeartFailureFitRecord[] = [];
   const maxEvaluations = options.maxFitEvaluations ?? 150;
   let reusable = options.population === undefined && options.previousFits !== undefined;
-  for (const r of heartFailureRefitDays(n, options.firstFitAfterDays ?? 14, options.refitEveryDays ?? 7)) {
+  for (const r of heartFailureRefitDays(n, options.firstFitAfterDays ?? 14, options.refitEveryDays ?? 14)) {
     const fingerprint = heartFailureFitFingerprint(observations, r, maxEvaluations);
     const stored = reusable ? options.previousFits!.find((f) => f.throughIndex === r) : undefined;
     let fit: HeartFailureFit;
