@@ -7,7 +7,6 @@ import { twinWorkerUrls } from './twin-workers.js';
 describe('twinWorkerUrls', () => {
   it('points into app.asar.unpacked in a packaged app, and electron-builder unpacks those files', () => {
     const packaged = twinWorkerUrls(path.join('/opt', 'CareTwin', 'resources', 'app.asar'));
-    expect(fileURLToPath(packaged.refitWorkerUrl)).toBe(path.join('/opt', 'CareTwin', 'resources', 'app.asar.unpacked', 'dist', 'twin', 'refit-worker.mjs'));
     expect(fileURLToPath(packaged.computeWorkerUrl)).toBe(
       path.join('/opt', 'CareTwin', 'resources', 'app.asar.unpacked', 'dist', 'twin', 'living-twin-worker.mjs'),
     );
@@ -15,6 +14,6 @@ describe('twinWorkerUrls', () => {
   });
 
   it('points into the app folder when unpackaged (npm start)', () => {
-    expect(fileURLToPath(twinWorkerUrls('/work/caretwin').refitWorkerUrl)).toBe(path.join('/work/caretwin', 'dist', 'twin', 'refit-worker.mjs'));
+    expect(fileURLToPath(twinWorkerUrls('/work/caretwin').computeWorkerUrl)).toBe(path.join('/work/caretwin', 'dist', 'twin', 'living-twin-worker.mjs'));
   });
 });

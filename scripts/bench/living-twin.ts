@@ -1,8 +1,8 @@
 /**
  * The living twin (issue 5 part 3) on the demo panel, in a real encrypted store in a temp directory:
  * - the full panel refit of 1,000 patients x 90 days (`caretwin demo --patients 1000`) on 2 worker threads:
- *   reading the store, glucose hyperparameters on the refit pool, daily glucose layer, heart-failure twin and
- *   fast-layer state on the twin workers, storing twins and reconciling alerts; cold (no stored twins) and
+ *   one task per patient on the twin workers (glucose hyperparameters, bands and state, daily glucose layer,
+ *   heart-failure twin), the store read on the main thread meanwhile, then storing twins and reconciling alerts; cold (no stored twins) and
  *   warm (from the stored ones); wall and CPU seconds (process-wide, workers included);
  * - one patient's new day of CGM: the write, then the update of that twin and its alerts (median of N), with
  *   the daily hyperparameter refresh that a new day brings and without it (filter forward only);

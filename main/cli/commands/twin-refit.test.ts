@@ -78,7 +78,9 @@ describe('caretwin twin refit', () => {
     expect(all.code).toBe(0);
     const report = JSON.parse(all.out) as { patients: number; skipped: number };
     expect(report).toMatchObject({ patients: 4, skipped: 0 });
-    expect(all.err.some((l) => /glucose hyperparameters: 100 %/.test(l) || /projections and alerts: 100 %/.test(l))).toBe(true);
+    expect(all.err[0]).toBe('Refitting the twins of 4 patients; Ctrl-C cancels.');
+    expect(all.err.some((l) => /refitting the twins: 100 %/.test(l))).toBe(true);
+    expect(all.err.some((l) => /storing twins and alerts: 100 %/.test(l))).toBe(true);
     const twins = await storedTwins(dataDir);
     expect(twins.every((t) => t !== undefined && t.provenance.streams.length > 0)).toBe(true);
 
@@ -99,7 +101,7 @@ describe('caretwin twin refit', () => {
     const before = await storedTwins(dataDir);
     let signalled = false;
     const cancelled = await run(['twin', 'refit', '--data-dir', dataDir], (line, child) => {
-      if (!signalled && /reading the store/.test(line)) {
+      if (!signalled && /refitting the twins: \d+ %/.test(line)) {
         signalled = true;
         child.kill('SIGINT');
       }

@@ -10,7 +10,7 @@ import { RefitCancelledError } from '../../core/twin/refit-pool.js';
 import { passcodeFor } from '../passcode.js';
 import type { CommandContext } from './index.js';
 
-const PHASE_LABEL = { read: 'reading the store', glucose: 'glucose hyperparameters', twin: 'projections and alerts', store: 'storing' } as const;
+const PHASE_LABEL = { twin: 'refitting the twins', store: 'storing twins and alerts' } as const;
 
 export async function runTwinRefit({ dataDir, values, io }: CommandContext): Promise<number | void> {
   const patient = values.patient;
@@ -30,6 +30,8 @@ export async function runTwinRefit({ dataDir, values, io }: CommandContext): Pro
       throw new AppError('NOT_FOUND', 'No patient with that id in this store.');
     }
     let lastLine = '';
+    const count = patient !== undefined ? 1 : store.patientCount();
+    io.stderr(`Refitting the twins of ${count} patient${count === 1 ? '' : 's'}; Ctrl-C cancels.`);
     const report = await pipeline.refitPanel({
       ...(patient !== undefined ? { patientIds: [patient] } : {}),
       signal: controller.signal,

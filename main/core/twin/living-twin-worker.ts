@@ -4,11 +4,16 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ComputeReply, ComputeTask } from './twin-compute-pool.js';
+import { warmUpPatientRefit } from '../../../shared/model/glucose/patient-refit.js';
 import { computeTwin } from './twin-compute.js';
 import { isRetireMessage, type RetireMessage } from './worker-retire.js';
 
 const port = parentPort;
 if (port === null) throw new Error('living-twin-worker.ts runs as a worker thread only');
+
+// Before the first task, as in ./refit-worker.ts: the glucose refit's kernels optimised through short calls,
+// not in the middle of a first 90-day loop. Messages that arrive meanwhile wait in the port's queue.
+warmUpPatientRefit();
 
 port.on('message', (task: ComputeTask | RetireMessage) => {
   if (isRetireMessage(task)) {

@@ -36,7 +36,6 @@ const DAY0 = Date.UTC(2026, 2, 2);
 const NOW = DAY0 + 40 * DAY_MS;
 
 let workerDir: string;
-let refitWorkerUrl: URL;
 let computeWorkerUrl: URL;
 
 beforeAll(async () => {
@@ -46,7 +45,6 @@ beforeAll(async () => {
     await build({ entryPoints: [path.resolve(entry)], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
     return pathToFileURL(outfile);
   };
-  refitWorkerUrl = await bundle('main/core/twin/refit-worker.ts', 'refit-worker');
   computeWorkerUrl = await bundle('main/core/twin/living-twin-worker.ts', 'living-twin-worker');
 });
 
@@ -64,7 +62,7 @@ async function withStore<T>(fn: (store: CareTwinStore) => Promise<T> | T): Promi
 }
 
 function pipelineFor(store: CareTwinStore, nowMs = NOW): TwinPipeline {
-  return new TwinPipeline({ store: () => store, nowMs: () => nowMs, refitWorkerUrl, computeWorkerUrl, poolSize: 2 });
+  return new TwinPipeline({ store: () => store, nowMs: () => nowMs, computeWorkerUrl, poolSize: 2 });
 }
 
 /** Deterministic 5-min CGM from `fromMs` for `count` readings: a daily swing, meals, and noise. */
@@ -246,7 +244,7 @@ describe('TwinPipeline', () => {
           signal: controller.signal,
           onProgress: (p) => {
             phases.push(p.phase);
-            if (p.phase === 'glucose' && p.done >= 1) controller.abort();
+            if (p.phase === 'twin' && p.done >= 1) controller.abort();
           },
         }),
       ).rejects.toBeInstanceOf(RefitCancelledError);
@@ -258,7 +256,7 @@ describe('TwinPipeline', () => {
         pipeline.refitPanel({
           signal: cancelledLate.signal,
           onProgress: (p) => {
-            if (p.phase === 'twin' && p.done >= 2) cancelledLate.abort();
+            if (p.phase === 'twin' && p.done >= 5) cancelledLate.abort();
           },
         }),
       ).rejects.toBeInstanceOf(RefitCancelledError);

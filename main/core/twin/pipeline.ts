@@ -4,9 +4,10 @@
  * from its stored state, the daily glucose layer and the heart-failure twin re-run), stored encrypted as the
  * derived record `derived.twin` with their provenance, their alerts reconciled into the alert store
  * (../alerts/alert-store.ts, sources 'diabetes' and 'heart-failure'), and a summary pushed on `updates$`.
- * `refitPanel` refits every twin on worker threads (glucose hyperparameters on ./refit-pool.ts's pool, the
- * rest on ./twin-compute-pool.ts's), with progress and cancellation; nothing is stored until every patient is
- * done, so a cancelled refit leaves the stored twins as they were.
+ * `refitPanel` refits every twin on ./twin-compute-pool.ts's worker threads (glucose hyperparameters and
+ * bands, the daily layer, the heart-failure twin: one task per patient), reading each patient from the store
+ * on this thread as a worker asks for the next, with progress and cancellation; nothing is stored until every
+ * patient is done, so a cancelled refit leaves the stored twins as they were.
  *
  * Consent: a patient whose consent does not permit derived data is skipped before anything of theirs is read;
  * a series whose class is not permitted is neither read nor used (the store returns nothing for it).
@@ -15,7 +16,7 @@ import { Subject, type Observable } from 'rxjs';
 import { STREAMS, type DataClass } from '../../../shared/domain/streams.js';
 import type { CareTwinStore } from '../store/store.js';
 import { reconcileAlerts, type ReconcileReport } from '../alerts/alert-store.js';
-import { RefitCancelledError, TwinRefitPool, type PanelPatient } from './refit-pool.js';
+import { RefitCancelledError } from './refit-pool.js';
 import { computeOnWorkers } from './twin-compute-pool.js';
 import { warmUpPatientRefit } from '../../../shared/model/glucose/patient-refit.js';
 import {
@@ -65,8 +66,7 @@ export interface PipelineOptions {
   readonly nowMs?: () => number;
   /** glucose hyperparameters are refreshed when the newest reading is this many UTC days past their fit (default 1) */
   readonly refreshDays?: number;
-  /** worker scripts (default: the bundled ones next to dist/cli or dist/bench) */
-  readonly refitWorkerUrl?: URL;
+  /** the twin workers' script (default: the bundled one next to dist/cli or dist/bench) */
   readonly computeWorkerUrl?: URL;
   readonly poolSize?: number;
 }
@@ -75,8 +75,8 @@ export interface PanelRefitOptions {
   /** default: every patient */
   readonly patientIds?: readonly string[];
   readonly signal?: AbortSignal;
-  /** phases: reading the store, glucose refits on the refit pool, the rest on the twin workers, storing */
-  readonly onProgress?: (progress: { readonly phase: 'read' | 'glucose' | 'twin' | 'store'; readonly done: number; readonly total: number }) => void;
+  /** phases: the twins on the workers (the store read for them meanwhile on this thread), then storing them */
+  readonly onProgress?: (progress: { readonly phase: 'twin' | 'store'; readonly done: number; readonly total: number }) => void;
 }
 
 export interface PanelRefitReport {
@@ -85,7 +85,8 @@ export interface PanelRefitReport {
   readonly skipped: number;
   readonly glucoseRefits: number;
   readonly alerts: { readonly raised: number; readonly merged: number; readonly cleared: number };
-  readonly ms: { readonly read: number; readonly glucose: number; readonly twin: number; readonly store: number; readonly total: number };
+  /** `read` is the part of `twin` this thread spent reading the store (it overlaps the workers' computing) */
+  readonly ms: { readonly read: number; readonly twin: number; readonly store: number; readonly total: number };
 }
 
 export class TwinPipeline {
@@ -93,7 +94,6 @@ export class TwinPipeline {
   readonly updates$: Observable<TwinUpdate> = this.subject.asObservable();
   private readonly nowMs: () => number;
   private queue: Promise<unknown> = Promise.resolve();
-  private refitPool: TwinRefitPool | undefined;
 
   constructor(private readonly options: PipelineOptions) {
     this.nowMs = options.nowMs ?? Date.now;
@@ -212,45 +212,29 @@ export class TwinPipeline {
     const { signal, onProgress } = options;
     const store = this.options.store();
     const ids = options.patientIds ?? store.listPatients().map((p) => p.id);
-    const patients: { id: string; inputs: TwinInputs; previous: StoredTwin | undefined }[] = [];
-    let skipped = 0;
-    for (let i = 0; i < ids.length; i++) {
-      if (signal?.aborted) break;
-      const inputs = readTwinInputs(store, ids[i]!);
-      if (inputs === null) skipped++;
-      else patients.push({ id: ids[i]!, inputs, previous: store.getDerivedRecord<StoredTwin>(ids[i]!, TWIN_RECORD) });
-      onProgress?.({ phase: 'read', done: i + 1, total: ids.length });
-    }
-    const readMs = performance.now() - started;
-
-    // Glucose hyperparameters and bands on the refit pool; the series are copied (the inputs keep theirs).
-    const withCgm = patients.filter((p) => (p.inputs.series[TWIN_CGM_STREAM]?.tMs.length ?? 0) > 0);
-    const panel: PanelPatient[] = withCgm.map((p) => {
-      const cgm = p.inputs.series[TWIN_CGM_STREAM]!;
-      const fit = p.previous?.glucose?.fit;
-      return {
-        id: p.id,
-        series: { timeMin: cgm.tMs.map((t) => t / 60_000), glucoseMgDl: cgm.values.slice() },
-        ...(fit ? { previous: fit.parameters, previousBands: fit.bands.map((b) => ({ weights: Float64Array.from(b.fittedBand.weights), scaleFactors: Float64Array.from(b.fittedBand.scaleFactors) })) } : {}),
-      };
-    });
-    this.refitPool ??= new TwinRefitPool({ ...(this.options.refitWorkerUrl ? { workerUrl: this.options.refitWorkerUrl } : {}), ...(this.options.poolSize ? { size: this.options.poolSize } : {}) });
-    const glucoseStarted = performance.now();
-    const refits = await this.refitPool.refitPanel(panel, {
-      transfer: true,
-      ...(signal ? { signal } : {}),
-      onProgress: (p) => onProgress?.({ phase: 'glucose', done: p.done, total: p.total }),
-    });
-    const glucoseMs = performance.now() - glucoseStarted;
-    const refitById = new Map(refits.map((r) => [r.id, r.refit]));
-
     const nowMs = this.nowMs();
+    // Read as the workers ask for patients: the store is read on this thread while they compute.
+    const previous = new Array<StoredTwin | undefined>(ids.length);
+    const skippedAt = new Uint8Array(ids.length);
+    let withCgm = 0;
+    let readMs = 0;
     const twinStarted = performance.now();
     const twins = await computeOnWorkers(
-      patients.map((p) => {
-        const givenRefit = refitById.get(p.id);
-        return { inputs: p.inputs, previous: p.previous, options: { nowMs, mode: 'full' as const, ...(givenRefit ? { givenRefit } : {}) } };
-      }),
+      ids.length,
+      (index) => {
+        const readStarted = performance.now();
+        const id = ids[index]!;
+        const inputs = readTwinInputs(store, id);
+        if (inputs === null) {
+          skippedAt[index] = 1;
+          readMs += performance.now() - readStarted;
+          return null;
+        }
+        previous[index] = store.getDerivedRecord<StoredTwin>(id, TWIN_RECORD);
+        if ((inputs.series[TWIN_CGM_STREAM]?.tMs.length ?? 0) > 0) withCgm++;
+        readMs += performance.now() - readStarted;
+        return { inputs, previous: previous[index], options: { nowMs, mode: 'full' as const } };
+      },
       {
         ...(signal ? { signal } : {}),
         ...(this.options.computeWorkerUrl ? { workerUrl: this.options.computeWorkerUrl } : {}),
@@ -259,34 +243,36 @@ export class TwinPipeline {
       },
     );
     const twinMs = performance.now() - twinStarted;
-    if (signal?.aborted) throw new RefitCancelledError(patients.length, patients.length);
+    if (signal?.aborted) throw new RefitCancelledError(ids.length, ids.length);
+    const skipped = skippedAt.reduce((sum, s) => sum + s, 0);
 
     // Storing is synchronous from here: a cancel now comes too late and changes nothing.
     const storeStarted = performance.now();
     const alerts = { raised: 0, merged: 0, cleared: 0 };
-    patients.forEach((p, i) => {
-      const update = this.store(store, p.id, twins[i]!, p.previous, 'refit');
+    let stored = 0;
+    ids.forEach((id, i) => {
+      const twin = twins[i];
+      if (twin === undefined) return;
+      const update = this.store(store, id, twin, previous[i], 'refit');
       if (update) {
         alerts.raised += update.alerts.raised;
         alerts.merged += update.alerts.merged;
         alerts.cleared += update.alerts.cleared;
       }
-      onProgress?.({ phase: 'store', done: i + 1, total: patients.length });
+      onProgress?.({ phase: 'store', done: ++stored, total: ids.length - skipped });
     });
     const storeMs = performance.now() - storeStarted;
     return {
-      patients: patients.length,
+      patients: ids.length - skipped,
       skipped,
-      glucoseRefits: refits.length,
+      glucoseRefits: withCgm,
       alerts,
-      ms: { read: readMs, glucose: glucoseMs, twin: twinMs, store: storeMs, total: performance.now() - started },
+      ms: { read: readMs, twin: twinMs, store: storeMs, total: performance.now() - started },
     };
   }
 
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
-    await this.refitPool?.close();
-    this.refitPool = undefined;
     this.subject.complete();
   }
 }

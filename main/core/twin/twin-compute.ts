@@ -16,6 +16,7 @@ import type { Medication } from '../../../shared/domain/patient.js';
 import { ZoneClock } from '../../../shared/align/zone-clock.js';
 import type { FastLayerParameters } from '../../../shared/model/glucose/fast-layer.js';
 import { type PatientRefit, refitPatientTwin } from '../../../shared/model/glucose/patient-refit.js';
+import { ensureFastLayerTrack, type FastLayerTrack } from '../../../shared/model/glucose/fast-layer-smoother.js';
 import { aggregateCgmDaily } from '../../../shared/model/glucose-daily/aggregate.js';
 import { GLUCOSE_DAILY_MODEL_VERSION, projectDailyGlucose } from '../../../shared/model/glucose-daily/project.js';
 import type { DailyGlucoseInput, DoseHistory, PatientHyperparameters, ProjectionProvenance, WindowProjection, Band } from '../../../shared/model/glucose-daily/types.js';
@@ -205,12 +206,20 @@ function toMinutes(tMs: Float64Array, count: number): Float64Array {
   return out;
 }
 
+/**
+ * The refit's scratch (filter and smoother storage for a series), kept from patient to patient on this
+ * thread as the refit workers keep theirs: a refit's result holds none of it.
+ */
+let refitTrack: FastLayerTrack | null = null;
+
 /** The fast layer's hyperparameters and bands, fitted on readings before `throughMs` (refitPatientTwin). */
 function fitGlucose(cgm: SeriesInput, throughMs: number, warmStart: GlucoseFit['warmStart']): GlucoseFit {
   const count = lowerBound(cgm.tMs, throughMs);
+  refitTrack = ensureFastLayerTrack(refitTrack, count);
   const refit = refitPatientTwin(
     { timeMin: toMinutes(cgm.tMs, count), glucoseMgDl: cgm.values.slice(0, count) },
     warmStart === null ? {} : { previous: warmStart.parameters, previousBands: warmStart.fittedBands.map(scaleMixture) },
+    refitTrack,
   );
   return fitFromRefit(refit, throughMs, count, warmStart);
 }

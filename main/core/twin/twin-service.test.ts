@@ -21,7 +21,7 @@ import { createTwinService, WORKER_BATCH_MIN } from './twin-service.js';
 const NOW = Date.UTC(2026, 2, 2) + 40 * DAY_MS;
 const OWNER = STORE_OWNER;
 let workerDir: string;
-let workers: { refitWorkerUrl: URL; computeWorkerUrl: URL };
+let workers: { computeWorkerUrl: URL };
 
 beforeAll(async () => {
   workerDir = mkdtempSync(path.join(os.tmpdir(), 'caretwin-twin-service-'));
@@ -31,7 +31,6 @@ beforeAll(async () => {
     return pathToFileURL(outfile);
   };
   workers = {
-    refitWorkerUrl: await bundle('main/core/twin/refit-worker.ts', 'refit-worker'),
     computeWorkerUrl: await bundle('main/core/twin/living-twin-worker.ts', 'living-twin-worker'),
   };
 });

@@ -13,7 +13,6 @@ import { listAlerts } from '../alerts/alert-store.js';
 import { requireClassAccess, requirePanelAccess, visibleClasses, type Caller } from '../consent/access.js';
 import type { CareTwinStore } from '../store/store.js';
 import { TwinPipeline, type PanelRefitReport } from './pipeline.js';
-import { bundledRefitWorkerUrl } from './refit-pool.js';
 import { bundledTwinWorkerUrl } from './twin-compute-pool.js';
 import { TwinSeriesSource, type TwinSeriesOut, type TwinSeriesRequest } from './twin-view.js';
 
@@ -25,8 +24,7 @@ import { TwinSeriesSource, type TwinSeriesOut, type TwinSeriesRequest } from './
 export const WORKER_BATCH_MIN = 4;
 
 export interface TwinServiceOptions {
-  /** the worker scripts (default: the bundled ones next to a bundled host, dist/twin) */
-  readonly refitWorkerUrl?: URL;
+  /** the twin workers' script (default: the bundled one next to a bundled host, dist/twin) */
   readonly computeWorkerUrl?: URL;
 }
 
@@ -49,9 +47,8 @@ export interface TwinService {
 export function createTwinService(requireStore: () => CareTwinStore, nowMs: () => number, options: TwinServiceOptions = {}): TwinService {
   const pipeline = new TwinPipeline({ store: requireStore, nowMs, ...options });
   // The workers exist next to a bundled host (dist/), not when the core runs from its TypeScript sources.
-  const refitWorker = options.refitWorkerUrl ?? bundledRefitWorkerUrl();
   const computeWorker = options.computeWorkerUrl ?? bundledTwinWorkerUrl();
-  const workersAvailable = (): boolean => [refitWorker, computeWorker].every((url) => existsSync(fileURLToPath(url)));
+  const workersAvailable = (): boolean => existsSync(fileURLToPath(computeWorker));
   const seriesSource = new TwinSeriesSource();
   let background: Promise<void> = Promise.resolve();
   return {
