@@ -106,11 +106,16 @@ function summariseDay(
   intervalMs: number,
 ): void {
   const count = values.length;
+  // Each reading's log once: the sums, the SD and the residuals below all use these (same operands, same order).
+  const logs = new Float64Array(count);
   let sum = 0;
   let logSum = 0;
-  for (const value of values) {
+  for (let i = 0; i < count; i++) {
+    const value = values[i]!;
+    const log = Math.log(value);
+    logs[i] = log;
     sum += value;
-    logSum += Math.log(value);
+    logSum += log;
   }
   const mean = sum / count;
   const expectedReadings = (utcStartOfLocalDay(day + 1, zoneOffsetMs) - utcStartOfLocalDay(day, zoneOffsetMs)) / intervalMs;
@@ -120,10 +125,12 @@ function summariseDay(
   if (count < 2) return;
   const logMean = logSum / count;
   let squares = 0;
-  for (const value of values) squares += (Math.log(value) - logMean) ** 2;
+  for (let i = 0; i < count; i++) squares += (logs[i]! - logMean) ** 2;
   summary.sdLogMgDl[d] = Math.sqrt(squares / count);
   const logOfMean = Math.log(mean);
-  const residuals = Float64Array.from(values, (value) => Math.log(value) - logOfMean).sort();
+  // Sorted logs minus one constant are the sorted residuals (subtracting a constant keeps the order).
+  const residuals = logs.sort();
+  for (let i = 0; i < count; i++) residuals[i] = residuals[i]! - logOfMean;
   const width = WITHIN_DAY_PROBABILITIES.length;
   for (let k = 0; k < width; k++) summary.residualQuantilesLog[d * width + k] = quantileOfSorted(residuals, WITHIN_DAY_PROBABILITIES[k]!);
 }
