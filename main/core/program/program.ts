@@ -108,22 +108,57 @@ export function programStatus(store: ProgramBackend, patientId: string, month: s
   for (let i = 0; i < bounds.length; i++) bounds[i] = clock.toUtc((loDay + i) * DAY_MS).tMs;
   const fromMs = bounds[0]!;
   const toMs = Math.min(bounds[bounds.length - 1]! - 1, nowMs);
-  for (const s of store.streamSummaries(patientId)) {
-    if (!isDeviceStream(s.stream)) continue;
-    firstDeviceDay = Math.min(firstDeviceDay, localDayOf(clock, s.firstMs));
-    if (s.lastMs < fromMs || s.firstMs > toMs || fromMs > toMs) continue;
-    const { tMs } = store.readSeries(patientId, s.stream, fromMs, toMs);
-    // Samples are sorted: walk the day bounds alongside them.
-    let k = 0;
-    for (let i = 0; i < tMs.length; i++) {
-      const t = tMs[i]!;
-      if (t < bounds[k + 1]!) {
-        if (i > 0 && tMs[i - 1]! >= bounds[k]!) continue;
-      } else {
-        while (t >= bounds[k + 1]!) k++;
-      }
-      days.add(loDay + k);
+  // The local day (index into bounds) of an instant in [fromMs, toMs].
+  const dayIndexOf = (t: number): number => {
+    let lo = 0;
+    let hi = bounds.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (bounds[mid]! <= t) lo = mid;
+      else hi = mid - 1;
     }
+    return lo;
+  };
+  // Denser streams first: once a local day is known to have data, the other streams' chunks that can only
+  // fall on known days are not decrypted (a heart-failure patient's five daily streams cost one read, not five).
+  const deviceStreams = store.streamSummaries(patientId).filter((s) => isDeviceStream(s.stream));
+  deviceStreams.sort((a, b) => b.count - a.count);
+  for (const s of deviceStreams) {
+    firstDeviceDay = Math.min(firstDeviceDay, localDayOf(clock, s.firstMs));
+    const readFrom = Math.max(fromMs, s.firstMs);
+    const readTo = Math.min(toMs, s.lastMs);
+    if (readFrom > readTo) continue;
+    // Runs of UTC days (the store's chunks) that could still add a local day.
+    let runFrom = Number.NaN;
+    let runTo = Number.NaN;
+    const readRun = (): void => {
+      if (Number.isNaN(runFrom)) return;
+      const { tMs } = store.readSeries(patientId, s.stream, runFrom, runTo);
+      let k = 0;
+      for (let i = 0; i < tMs.length; i++) {
+        const t = tMs[i]!;
+        if (t < bounds[k + 1]!) {
+          if (i > 0 && tMs[i - 1]! >= bounds[k]!) continue;
+        } else {
+          while (t >= bounds[k + 1]!) k++;
+        }
+        days.add(loDay + k);
+      }
+      runFrom = Number.NaN;
+    };
+    for (let utcDayIndex = Math.floor(readFrom / DAY_MS); utcDayIndex * DAY_MS <= readTo; utcDayIndex++) {
+      const dayFrom = Math.max(readFrom, utcDayIndex * DAY_MS);
+      const dayTo = Math.min(readTo, (utcDayIndex + 1) * DAY_MS - 1);
+      let open = false;
+      for (let k = dayIndexOf(dayFrom); k <= dayIndexOf(dayTo) && !open; k++) open = !days.has(loDay + k);
+      if (open) {
+        if (Number.isNaN(runFrom)) runFrom = dayFrom;
+        runTo = dayTo;
+      } else {
+        readRun();
+      }
+    }
+    readRun();
   }
   const inPeriod = [...days].filter((d) => d >= period.firstDay && d <= Math.min(period.lastDay, today)).sort((a, b) => a - b);
   const periodDays = period.lastDay - period.firstDay + 1;
