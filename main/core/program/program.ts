@@ -54,7 +54,7 @@ const ProgramRecordSchema = z.object({ version: z.literal(1), entries: z.array(M
 type ProgramRecord = z.infer<typeof ProgramRecordSchema>;
 
 /** Store primitives the program log uses (CareTwinStore has them all). */
-export interface ProgramBackend extends Pick<StoreReader, 'streamSummaries' | 'readSeries' | 'getPatient'> {
+export interface ProgramBackend extends Pick<StoreReader, 'streamSummaries' | 'streamDays' | 'readSeries' | 'getPatient'> {
   getDerivedRecord<T = unknown>(patientId: string, kind: string): T | undefined;
   putDerivedRecord(patientId: string, kind: string, value: unknown): boolean;
   writeAtomically<T>(fn: () => T): T;
@@ -121,12 +121,12 @@ export function programStatus(store: ProgramBackend, patientId: string, month: s
   };
   // Denser streams first: once a local day is known to have data, the other streams' chunks that can only
   // fall on known days are not decrypted (a heart-failure patient's five daily streams cost one read, not five).
-  const deviceStreams = store.streamSummaries(patientId).filter((s) => isDeviceStream(s.stream));
+  // The chunk index gives each stream's UTC days without decrypting; reading past a stream's last sample is harmless.
+  const deviceStreams = store.streamDays(patientId).filter((s) => isDeviceStream(s.stream));
   deviceStreams.sort((a, b) => b.count - a.count);
   for (const s of deviceStreams) {
-    firstDeviceDay = Math.min(firstDeviceDay, localDayOf(clock, s.firstMs));
-    const readFrom = Math.max(fromMs, s.firstMs);
-    const readTo = Math.min(toMs, s.lastMs);
+    const readFrom = Math.max(fromMs, s.firstDay * DAY_MS);
+    const readTo = Math.min(toMs, (s.lastDay + 1) * DAY_MS - 1);
     if (readFrom > readTo) continue;
     // Runs of UTC days (the store's chunks) that could still add a local day.
     let runFrom = Number.NaN;
@@ -159,6 +159,16 @@ export function programStatus(store: ProgramBackend, patientId: string, month: s
       }
     }
     readRun();
+  }
+  // The first device day matters only when it falls inside the recent window: then (a new patient) the first
+  // chunks are decrypted for its exact local day; otherwise the chunk index's UTC day bounds it well enough.
+  if (deviceStreams.length > 0) {
+    const firstUtcDay = Math.min(...deviceStreams.map((s) => s.firstDay));
+    const latestPossible = localDayOf(clock, (firstUtcDay + 1) * DAY_MS - 1);
+    firstDeviceDay =
+      latestPossible <= recentFirst
+        ? latestPossible
+        : Math.min(...store.streamSummaries(patientId).filter((s) => isDeviceStream(s.stream)).map((s) => localDayOf(clock, s.firstMs)));
   }
   const inPeriod = [...days].filter((d) => d >= period.firstDay && d <= Math.min(period.lastDay, today)).sort((a, b) => a - b);
   const periodDays = period.lastDay - period.firstDay + 1;

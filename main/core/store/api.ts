@@ -20,6 +20,15 @@ export interface StreamSummary {
   readonly days: number;
 }
 
+/** A stream's extent from the plaintext chunk index alone (nothing decrypted): UTC days of its first and last chunk. */
+export interface StreamDays {
+  readonly stream: string;
+  readonly count: number;
+  readonly days: number;
+  readonly firstDay: number;
+  readonly lastDay: number;
+}
+
 /** Times and values of one stream, sorted by time, in the stream's canonical unit. */
 export interface Series {
   readonly tMs: Float64Array;
@@ -65,6 +74,8 @@ export interface StoreReader {
   listPatients(): PatientRecord[];
   getPatient(patientId: string): PatientRecord | undefined;
   streamSummaries(patientId: string): StreamSummary[];
+  /** streamSummaries without the first and last times: read from the chunk index, no chunk decrypted. */
+  streamDays(patientId: string): StreamDays[];
   readSeries(patientId: string, stream: string, fromMs?: number, toMs?: number): Series;
   /** Distinct UTC days with any stored sample, from `fromDay` (inclusive) to `toDay` (inclusive). */
   daysWithData(patientId: string, fromDay: number, toDay: number): number;

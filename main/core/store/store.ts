@@ -29,7 +29,7 @@ import {
   type Role,
 } from '../../../shared/domain/consent.js';
 import { AppError } from '../../../shared/ipc/errors.js';
-import type { ImportWriter, PatientRecord, Series, StoreReader, StreamSummary, WriteReport } from './api.js';
+import type { ImportWriter, PatientRecord, Series, StoreReader, StreamDays, StreamSummary, WriteReport } from './api.js';
 import {
   AuditLog,
   deriveAuditKey,
@@ -894,18 +894,25 @@ export class CareTwinStore implements StoreReader, ImportWriter {
   }
 
   streamSummaries(patientId: string): StreamSummary[] {
+    return this.streamDays(patientId).map(({ stream, count, days, firstDay, lastDay }) => {
+      const scope = STREAMS.get(stream)!.dataClass;
+      const first = this.chunkTimeBounds(patientId, stream, scope, firstDay);
+      const last = firstDay === lastDay ? first : this.chunkTimeBounds(patientId, stream, scope, lastDay);
+      return { stream, count, days, firstMs: first[0], lastMs: last[1] };
+    });
+  }
+
+  streamDays(patientId: string): StreamDays[] {
     this.requireOpen();
     const rows = this.stmts.streamStats.all(patientId) as [string, number, number, number, number][];
-    const out: StreamSummary[] = [];
+    const out: StreamDays[] = [];
     const inUse = new Map<DataClass, boolean>();
     for (const [stream, count, days, minDay, maxDay] of rows) {
       const scope = STREAMS.get(stream)?.dataClass;
       if (scope === undefined) continue;
       if (!inUse.has(scope)) inUse.set(scope, this.classInUse(patientId, scope));
       if (inUse.get(scope) !== true) continue;
-      const first = this.chunkTimeBounds(patientId, stream, scope, minDay);
-      const last = minDay === maxDay ? first : this.chunkTimeBounds(patientId, stream, scope, maxDay);
-      out.push({ stream, count, days, firstMs: first[0], lastMs: last[1] });
+      out.push({ stream, count, days, firstDay: minDay, lastDay: maxDay });
     }
     return out;
   }
