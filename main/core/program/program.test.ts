@@ -119,6 +119,22 @@ describe('RPM program tracking on the store', () => {
       expect(programStatus(store, q, '2026-03', now, LA)).toMatchObject({ zoneFrom: 'default', deviceDays: { count: 1 } });
     }));
 
+  it("projects a new patient's wear from their first local day, read exactly where the UTC day leaves it open", () =>
+    withStore((store) => {
+      const t = (iso: string) => Date.parse(iso);
+      // Auckland is UTC+12 in May: 05:00 UTC on 14 May is 17:00 on 14 May there, and the rest of that UTC day
+      // falls on 15 May. The first reading's local day (14 May) starts the recent window, not 15 May.
+      const p = store.createPatient(profile('Auckland', { zone: 'Pacific/Auckland' }));
+      const times: number[] = [];
+      for (let d = 0; d < 6; d++) times.push(t('2026-05-14T05:00:00Z') + d * DAY_MS);
+      store.writeSeries([{ patientId: p, stream: STREAM.weight, source: 't', tMs: times, values: times.map(() => 80) }]);
+      const now = t('2026-05-20T06:00:00Z'); // 18:00 on 20 May in Auckland
+      const status = programStatus(store, p, '2026-05', now, 'UTC');
+      expect(status.deviceDays.dates).toEqual(['2026-05-14', '2026-05-15', '2026-05-16', '2026-05-17', '2026-05-18', '2026-05-19']);
+      // 14-19 May: six local days before today, each with a weight.
+      expect(status.projection).toMatchObject({ recentWindowDays: 6, recentDaysWithData: 6 });
+    }));
+
   it('sums logged minutes per period at the code thresholds', () =>
     withStore((store) => {
       const now = Date.parse('2026-05-28T12:00:00Z');
