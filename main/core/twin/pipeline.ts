@@ -13,6 +13,7 @@
  * a series whose class is not permitted is neither read nor used (the store returns nothing for it).
  */
 import { Subject, type Observable } from 'rxjs';
+import { utcDay } from '../../../shared/domain/sample.js';
 import { STREAMS, type DataClass } from '../../../shared/domain/streams.js';
 import type { CareTwinStore } from '../store/store.js';
 import { reconcileAlerts, type ReconcileReport } from '../alerts/alert-store.js';
@@ -35,7 +36,7 @@ export { TWIN_RECORD, type StoredTwin } from './twin-compute.js';
 
 type PipelineStore = Pick<
   CareTwinStore,
-  'getPatient' | 'listPatients' | 'readSeries' | 'streamSummaries' | 'getMedications' | 'classInUse' | 'getDerivedRecord' | 'putDerivedRecord' | 'writeAtomically' | 'audit'
+  'getPatient' | 'listPatients' | 'readSeries' | 'streamSummaries' | 'streamDays' | 'getMedications' | 'classInUse' | 'getDerivedRecord' | 'putDerivedRecord' | 'writeAtomically' | 'audit'
 >;
 
 /** What is pushed to open views after a twin is stored. */
@@ -163,13 +164,18 @@ export class TwinPipeline {
   private hasChanged(store: PipelineStore, patientId: string): boolean {
     if (!store.classInUse(patientId, 'derived')) return false;
     const previous = store.getDerivedRecord<StoredTwin>(patientId, TWIN_RECORD);
+    // From the chunk index (nothing decrypted): samples are only ever added (a re-import adds nothing) or removed
+    // with their whole class, so a stream's count and last UTC day change whenever its data do.
     const now = store
-      .streamSummaries(patientId)
+      .streamDays(patientId)
       .filter((s) => TWIN_STREAMS.includes(s.stream))
-      .map((s) => `${s.stream}:${s.count}:${s.lastMs}`)
+      .map((s) => `${s.stream}:${s.count}:${s.lastDay}`)
       .sort()
       .join('|');
-    const before = (previous?.provenance.streams ?? []).map((s) => `${s.stream}:${s.count}:${s.lastMs}`).sort().join('|');
+    const before = (previous?.provenance.streams ?? [])
+      .map((s) => `${s.stream}:${s.count}:${s.lastMs === null ? '' : utcDay(s.lastMs)}`)
+      .sort()
+      .join('|');
     if (previous === undefined) return now !== '';
     return now !== before;
   }
