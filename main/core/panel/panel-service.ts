@@ -27,7 +27,7 @@ import { monthOf } from '../program/rpm-rules.js';
 import type { StoredTwin } from '../twin/twin-compute.js';
 import { TWIN_RECORD } from '../twin/pipeline.js';
 import type { CareTwinStore, CareTeamRecord } from '../store/store.js';
-import type { PatientRecord } from '../store/api.js';
+import type { PatientRecord, Series } from '../store/api.js';
 import { congestionRisk, dailyMeans, DAY_MS, glucoseStats, projectedGlucose, weightChange7d } from './triage-metrics.js';
 
 export type TriagePeriod = 7 | 14 | 30;
@@ -115,9 +115,22 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
     const firstTrendDay = today - periodDays + 1;
     const diabetic = p.profile.conditions.includes('t1d') || p.profile.conditions.includes('t2d');
     const hfPatient = p.profile.conditions.includes('hf');
+    // The program's device days read the month's CGM first: a read that covers the triage window is kept and
+    // sliced, so a diabetic patient's period is decrypted once, not twice.
+    let programCgm: { fromMs: number; toMs: number; series: Series } | undefined;
+    const status = programStatus(s, p.id, month, now, defaultZone, {
+      patient: p,
+      onSeriesRead: (stream, from, to, series) => {
+        if (stream === STREAM.cgm && (programCgm === undefined || from < programCgm.fromMs)) programCgm = { fromMs: from, toMs: to, series };
+      },
+    });
     let cgm: SeriesFacts['cgm'] = null;
     if (diabetic) {
-      const series = s.readSeries(p.id, STREAM.cgm, Math.min(fromMs, firstTrendDay * DAY_MS), now);
+      const wantFrom = Math.min(fromMs, firstTrendDay * DAY_MS);
+      const series =
+        programCgm !== undefined && programCgm.fromMs <= wantFrom && programCgm.toMs >= now
+          ? sliceSeries(programCgm.series, wantFrom, now)
+          : s.readSeries(p.id, STREAM.cgm, wantFrom, now);
       const g = glucoseStats(series.tMs, series.values, fromMs, now);
       cgm = {
         observed: {
@@ -140,7 +153,6 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
       const series = s.readSeries(p.id, STREAM.weight, Math.min(fromMs, (today - 40) * DAY_MS), now);
       weight = { change: weightChange7d(series.tMs, series.values), trend: rounded(dailyMeans(series.tMs, series.values, firstTrendDay, periodDays), 2) };
     }
-    const status = programStatus(s, p.id, month, now, defaultZone);
     const facts: SeriesFacts = {
       key,
       computedMs: now,
@@ -363,4 +375,14 @@ function lastAlertContact(alerts: readonly Alert[]): TriageRow['lastContact'] {
     if (a.resolved && (out === null || a.resolved.atMs > out.atMs)) out = { atMs: a.resolved.atMs, kind: 'alert-resolved', by: a.resolved.by };
   }
   return out;
+}
+
+/** The samples of a sorted series with from <= t <= to (what the store's readSeries(from, to) returns). */
+function sliceSeries(series: Series, fromMs: number, toMs: number): Series {
+  const { tMs, values } = series;
+  let a = 0;
+  while (a < tMs.length && tMs[a]! < fromMs) a++;
+  let b = tMs.length;
+  while (b > a && tMs[b - 1]! > toMs) b--;
+  return a === 0 && b === tMs.length ? series : { tMs: tMs.subarray(a, b), values: values.subarray(a, b) };
 }

@@ -57,7 +57,7 @@ export function createProgramService(store: () => CareTwinStore, nowMs: () => nu
       return s
         .listPatients()
         .filter((p) => visibleClasses(s, caller, p.id, now).has('derived'))
-        .map((p) => programStatus(s, p.id, monthFor(s, p.id, month), now, defaultZone));
+        .map((p) => programStatus(s, p.id, monthFor(s, p.id, month), now, defaultZone, { patient: p }));
     },
     startTimer(caller, patientId) {
       const s = store();

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { AuditActor } from '../../../shared/domain/consent.js';
 import { AppError } from '../../../shared/ipc/errors.js';
 import { ZoneClock } from '../../../shared/align/zone-clock.js';
-import type { StoreReader } from '../store/api.js';
+import type { PatientRecord, Series, StoreReader } from '../store/api.js';
 import { isDeviceStream } from '../alerts/model-free.js';
 import {
   deviceSupplyCode,
@@ -87,8 +87,22 @@ export interface ProgramStatus {
   readonly timer: RunningTimer | null;
 }
 
-export function programStatus(store: ProgramBackend, patientId: string, month: string, nowMs: number, defaultZone: string): ProgramStatus {
-  const patient = store.getPatient(patientId);
+export interface ProgramStatusOptions {
+  /** the patient's record where the caller has it already (a panel lists every patient first) */
+  readonly patient?: PatientRecord;
+  /** told of every series read (a caller that needs the same data can reuse it instead of decrypting it again) */
+  readonly onSeriesRead?: (stream: string, fromMs: number, toMs: number, series: Series) => void;
+}
+
+export function programStatus(
+  store: ProgramBackend,
+  patientId: string,
+  month: string,
+  nowMs: number,
+  defaultZone: string,
+  options: ProgramStatusOptions = {},
+): ProgramStatus {
+  const patient = options.patient ?? store.getPatient(patientId);
   if (patient === undefined) throw new AppError('NOT_FOUND', 'That patient is not in this store. See "caretwin patients".');
   const zone = patient.profile.zone ?? defaultZone;
   const period = monthPeriod(month, zone);
@@ -133,7 +147,9 @@ export function programStatus(store: ProgramBackend, patientId: string, month: s
     let runTo = Number.NaN;
     const readRun = (): void => {
       if (Number.isNaN(runFrom)) return;
-      const { tMs } = store.readSeries(patientId, s.stream, runFrom, runTo);
+      const series = store.readSeries(patientId, s.stream, runFrom, runTo);
+      options.onSeriesRead?.(s.stream, runFrom, runTo, series);
+      const { tMs } = series;
       let k = 0;
       for (let i = 0; i < tMs.length; i++) {
         const t = tMs[i]!;
