@@ -26,7 +26,7 @@ import { programStatus, PROGRAM_RECORD } from '../program/program.js';
 import { monthOf } from '../program/rpm-rules.js';
 import type { StoredTwin } from '../twin/twin-compute.js';
 import { TWIN_RECORD } from '../twin/pipeline.js';
-import type { CareTwinStore, CareTeamRecord } from '../store/store.js';
+import { seriesBetween, type CareTwinStore, type CareTeamRecord } from '../store/store.js';
 import type { PatientRecord, Series } from '../store/api.js';
 import { congestionRisk, dailyMeans, DAY_MS, glucoseStats, projectedGlucose, weightChange7d } from './triage-metrics.js';
 
@@ -129,7 +129,7 @@ export function createPanelService(store: () => CareTwinStore, nowMs: () => numb
       const wantFrom = Math.min(fromMs, firstTrendDay * DAY_MS);
       const series =
         programCgm !== undefined && programCgm.fromMs <= wantFrom && programCgm.toMs >= now
-          ? sliceSeries(programCgm.series, wantFrom, now)
+          ? seriesBetween(programCgm.series, wantFrom, now)
           : s.readSeries(p.id, STREAM.cgm, wantFrom, now);
       const g = glucoseStats(series.tMs, series.values, fromMs, now);
       cgm = {
@@ -375,14 +375,4 @@ function lastAlertContact(alerts: readonly Alert[]): TriageRow['lastContact'] {
     if (a.resolved && (out === null || a.resolved.atMs > out.atMs)) out = { atMs: a.resolved.atMs, kind: 'alert-resolved', by: a.resolved.by };
   }
   return out;
-}
-
-/** The samples of a sorted series with from <= t <= to (what the store's readSeries(from, to) returns). */
-function sliceSeries(series: Series, fromMs: number, toMs: number): Series {
-  const { tMs, values } = series;
-  let a = 0;
-  while (a < tMs.length && tMs[a]! < fromMs) a++;
-  let b = tMs.length;
-  while (b > a && tMs[b - 1]! > toMs) b--;
-  return a === 0 && b === tMs.length ? series : { tMs: tMs.subarray(a, b), values: values.subarray(a, b) };
 }

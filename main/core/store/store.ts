@@ -887,10 +887,7 @@ export class CareTwinStore implements StoreReader, ImportWriter {
       if (n !== row[1]) throw tampered('chunks');
       at += n;
     }
-    const a = lo === -Infinity ? 0 : firstAtOrAfter(tMs, lo);
-    const b = hi === Infinity ? total : firstAfter(tMs, hi);
-    if (a === 0 && b === total) return { tMs, values };
-    return { tMs: tMs.slice(a, b), values: values.slice(a, b) };
+    return seriesBetween({ tMs, values }, lo, hi);
   }
 
   streamSummaries(patientId: string): StreamSummary[] {
@@ -1713,6 +1710,15 @@ function checkMetaKey(key: string): void {
   }
   // The audit log keeps its own records in meta.
   if (key.startsWith('audit.')) throw validation('Setting names starting with "audit." are reserved.');
+}
+
+/** The samples of a sorted series with fromMs <= t <= toMs (readSeries' range), copied unless that is all of them. */
+export function seriesBetween(series: Series, fromMs: number, toMs: number): Series {
+  const { tMs, values } = series;
+  const a = fromMs === -Infinity ? 0 : firstAtOrAfter(tMs, fromMs);
+  const b = toMs === Infinity ? tMs.length : firstAfter(tMs, toMs);
+  if (a === 0 && b === tMs.length) return series;
+  return { tMs: tMs.slice(a, b), values: values.slice(a, b) };
 }
 
 /** Index of the first time >= x in a sorted array. */
