@@ -6,7 +6,7 @@
  * Variances are written as coefficients of variation of the patient's reference glucose: glucose varies
  * multiplicatively, so one population prior then fits a patient at 120 mg/dL and one at 250 mg/dL.
  */
-import { runKalmanFilter } from '../kalman.js';
+import { sparseLogLikelihood } from '../kernels/sparse.js';
 import { minimiseNelderMead } from '../mle.js';
 import { HBA1C_KERNEL_TAU_DAYS, hba1cKernelDecayPerDay } from './formulas.js';
 import { buildGlucoseDailyModel, type DailyGlucoseSeries, type GlucoseDailyParameters } from './model.js';
@@ -196,7 +196,11 @@ export function resolveParameters(
   };
 }
 
-/** Exact log-likelihood of the series under one patient's hyperparameters. */
+/**
+ * Exact log-likelihood of the series under one patient's hyperparameters: the generic filter's number, by the
+ * kernel that skips the model's zeros (../kernels/sparse.ts), since the MAP fit below asks for it dozens of
+ * times per patient.
+ */
 export function dailyLogLikelihood(
   series: DailyGlucoseSeries,
   population: PopulationPrior,
@@ -204,7 +208,7 @@ export function dailyLogLikelihood(
   scales: PatientScales,
 ): number {
   const { model, observations } = buildGlucoseDailyModel(series, resolveParameters(population, patient, scales, series));
-  return runKalmanFilter(model, observations).logLikelihood;
+  return sparseLogLikelihood(model, observations).logLikelihood;
 }
 
 /** Log density (up to a constant) of the hyperparameters under the population's log-normal priors. */

@@ -181,7 +181,7 @@ export function projectDailyGlucose(input: DailyGlucoseInput, options: DailyGluc
   const shape = selectWithinDayShape(input, inputRow);
   const random = new SeededGenerator(settings.seed);
   const sampler = new WithinDaySampler(shape, population.groups[scales.group], random);
-  const sampled = sampleTimeInRange(stateAtOrigin, covarianceAtOrigin, transition, processCovariance, m, horizon, windows, sampler, random, settings.paths);
+  const sampled = sampleTimeInRange(stateAtOrigin, covarianceAtOrigin, transition, processCovariance, m, loadings.dailyGlucose, horizon, windows, sampler, random, settings.paths);
 
   const windowProjections: WindowProjection[] = windows.map((lengthDays, w) => {
     const moments = windowMeans[lengthDays - 1]!;
@@ -339,7 +339,7 @@ function linearMoments(
  * x_j = T x_{j−1} + η_j. With S_h = Σ x_j, D_h = Cov(S_h, x_h), V_h = Var S_h:
  *   P_j = T P_{j−1} T' + Q,  V_j = V_{j−1} + D_{j−1}T' + T D_{j−1}' + P_j,  D_j = D_{j−1}T' + P_j.
  */
-function windowMeanMoments(
+export function windowMeanMoments(
   a0: Float64Array,
   P0: Float64Array,
   T: Float64Array,
@@ -420,9 +420,13 @@ interface SampledTimeInRange {
 }
 
 /**
- * Samples `paths` state trajectories from N(a, P) at the origin through the model's dynamics and turns
- * each sampled day into time fractions with the within-day sampler (which draws its own per-path
- * uncertainty: library weights, share of low days, within-day SD).
+ * Samples `paths` trajectories of the daily mean glucose g_h = c'x_h (h = 1 … horizon) and turns each
+ * sampled day into time fractions with the within-day sampler (which draws its own per-path uncertainty:
+ * library weights, share of low days, within-day SD). Only the daily means enter the fractions, and they
+ * are jointly Gaussian: from x_0 ~ N(a, P) and x_h = T x_{h−1} + η_h,
+ *   E g_h = c'T^h a,   Cov(g_h, g_{h+k}) = c'T^k P_h c,   P_h = T P_{h−1} T' + Q,
+ * so a path is E g + L z with L L' = Cov g and z ~ N(0, I): `horizon` normal draws per path instead of a
+ * state's worth per day.
  */
 function sampleTimeInRange(
   a0: Float64Array,
@@ -430,62 +434,28 @@ function sampleTimeInRange(
   T: Float64Array,
   Q: Float64Array,
   m: number,
+  loading: Float64Array,
   horizon: number,
   windows: readonly number[],
   sampler: WithinDaySampler,
   random: SeededGenerator,
   paths: number,
 ): SampledTimeInRange {
-  const L = semidefiniteCholesky(P0, m);
-  const noiseFactor = semidefiniteCholesky(Q, m);
-  const noisyStates: number[] = [];
-  for (let k = 0; k < m; k++) if (noiseFactor[k * m + k]! > 0) noisyStates.push(k);
+  const { mean, covariance } = dailyMeanDistribution(a0, P0, T, Q, m, loading, horizon);
+  const L = semidefiniteCholesky(covariance, horizon);
   const inRange = new Float64Array(horizon * paths);
   const below70 = new Float64Array(horizon * paths);
   const below54 = new Float64Array(horizon * paths);
-  const x = new Float64Array(m);
-  const next = new Float64Array(m);
-  const z = new Float64Array(m);
+  const z = new Float64Array(horizon);
   const fractions: TimeFractions = { below54: 0, below70: 0, above180: 0 };
-  // T's nonzero entries per row, in column order: the model's transition is mostly zeros, and a sum that
-  // skips exact zeros (of finite states) is the full sum bit for bit.
-  const rowStart = new Int32Array(m + 1);
-  const columns: number[] = [];
-  const entries: number[] = [];
-  for (let r = 0; r < m; r++) {
-    for (let k = 0; k < m; k++) {
-      if (T[r * m + k]! !== 0) {
-        columns.push(k);
-        entries.push(T[r * m + k]!);
-      }
-    }
-    rowStart[r + 1] = columns.length;
-  }
-  const column = Int32Array.from(columns);
-  const entry = Float64Array.from(entries);
-
   for (let p = 0; p < paths; p++) {
-    for (let k = 0; k < m; k++) z[k] = random.normal();
-    for (let r = 0; r < m; r++) {
-      let s = a0[r]!;
-      for (let k = 0; k <= r; k++) s += L[r * m + k]! * z[k]!;
-      x[r] = s;
-    }
+    for (let h = 0; h < horizon; h++) z[h] = random.normal();
     sampler.startPath();
     for (let h = 0; h < horizon; h++) {
-      for (let r = 0; r < m; r++) {
-        let s = 0;
-        for (let j = rowStart[r]!; j < rowStart[r + 1]!; j++) s += entry[j]! * x[column[j]!]!;
-        next[r] = s;
-      }
-      // η = L_Q z, drawing only where Q has variance (the static states have none).
-      for (const k of noisyStates) {
-        const zk = random.normal();
-        for (let r = k; r < m; r++) next[r] = next[r]! + noiseFactor[r * m + k]! * zk;
-      }
-      x.set(next);
-      const meanMgDl = Math.max(MIN_SAMPLED_MEAN_MG_DL, x[STATE_LEVEL]! + x[STATE_MEDICATION_EFFECT]! + x[STATE_DAY_DEVIATION]!);
-      sampler.dayFractions(meanMgDl, fractions);
+      let g = mean[h]!;
+      const row = h * horizon;
+      for (let k = 0; k <= h; k++) g += L[row + k]! * z[k]!;
+      sampler.dayFractions(Math.max(MIN_SAMPLED_MEAN_MG_DL, g), fractions);
       const index = h * paths + p;
       below54[index] = fractions.below54;
       below70[index] = fractions.below70;
@@ -501,6 +471,60 @@ function sampleTimeInRange(
     windowBelow70: windows.map((w) => windowBand(below70, w, paths)),
     windowBelow54: windows.map((w) => windowBand(below54, w, paths)),
   };
+}
+
+/** Mean (horizon) and covariance (horizon×horizon) of c'x_1 … c'x_horizon; see `sampleTimeInRange`. */
+export function dailyMeanDistribution(
+  a0: Float64Array,
+  P0: Float64Array,
+  T: Float64Array,
+  Q: Float64Array,
+  m: number,
+  loading: Float64Array,
+  horizon: number,
+): { readonly mean: Float64Array; readonly covariance: Float64Array } {
+  const mean = new Float64Array(horizon);
+  const covariance = new Float64Array(horizon * horizon);
+  const a = Float64Array.from(a0);
+  const P = Float64Array.from(P0);
+  const scratch = new Float64Array(m * m);
+  const next = new Float64Array(m);
+  const u = new Float64Array(m);
+  const dot = (x: Float64Array): number => {
+    let sum = 0;
+    for (let r = 0; r < m; r++) sum += loading[r]! * x[r]!;
+    return sum;
+  };
+  const advance = (x: Float64Array): void => {
+    for (let r = 0; r < m; r++) {
+      let sum = 0;
+      for (let k = 0; k < m; k++) sum += T[r * m + k]! * x[k]!;
+      next[r] = sum;
+    }
+    x.set(next);
+  };
+  for (let h = 0; h < horizon; h++) {
+    advance(a);
+    mean[h] = dot(a);
+    // P ← T P T' + Q
+    multiply(T, P, scratch, m);
+    multiplyTransposed(scratch, T, P, m);
+    for (let k = 0; k < m * m; k++) P[k] = P[k]! + Q[k]!;
+    // u = P_h c, then T^k P_h c for the days after
+    for (let r = 0; r < m; r++) {
+      let sum = 0;
+      for (let c = 0; c < m; c++) sum += P[r * m + c]! * loading[c]!;
+      u[r] = sum;
+    }
+    covariance[h * horizon + h] = Math.max(0, dot(u));
+    for (let k = h + 1; k < horizon; k++) {
+      advance(u);
+      const value = dot(u);
+      covariance[h * horizon + k] = value;
+      covariance[k * horizon + h] = value;
+    }
+  }
+  return { mean, covariance };
 }
 
 /**

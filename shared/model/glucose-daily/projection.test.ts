@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimatedAverageGlucoseMgDl } from './formulas.js';
 import { DEFAULT_POPULATION_PRIOR } from './hyperparameters.js';
-import { projectDailyGlucose } from './project.js';
+import { dailyMeanDistribution, projectDailyGlucose, windowMeanMoments } from './project.js';
 import { DailyGlucoseInputError } from './series.js';
 import { simulateDailyGlucose } from './simulate.js';
 import { type Band, type DailyGlucoseInput, type DailyGlucoseProjection, WITHIN_DAY_PROBABILITIES } from './types.js';
@@ -215,5 +215,45 @@ describe('tiny and invalid inputs', () => {
     fails(oneDay, /window of 30 days does not fit a 20-day horizon/, { horizonDays: 20, windowDays: [30] });
     fails(oneDay, /samplePaths must be an integer/, { samplePaths: 10 });
     fails({ ...oneDay, residualQuantilesLog: new Float64Array(3) }, /residualQuantilesLog has 3 entries/);
+  });
+});
+
+describe('the sampled daily means', () => {
+  it('have the joint distribution of the model: each day the forecast, each window the running-sum moments', () => {
+    // A 3-state model with a random walk, a damped deviation and a static offset; loading on all three.
+    const m = 3;
+    const T = Float64Array.of(1, 0.5, 0, 0, 0.6, 0, 0, 0, 1);
+    const Q = Float64Array.of(4, 0, 0, 0, 100, 0, 0, 0, 0);
+    const a0 = Float64Array.of(150, 10, -5);
+    const P0 = Float64Array.of(50, 5, 0, 5, 80, 0, 0, 0, 9);
+    const loading = Float64Array.of(1, 1, 1);
+    const horizon = 12;
+    const { mean, covariance } = dailyMeanDistribution(a0, P0, T, Q, m, loading, horizon);
+    const windows = windowMeanMoments(a0, P0, T, Q, m, horizon, loading);
+    for (let h = 1; h <= horizon; h++) {
+      let windowMean = 0;
+      let windowVariance = 0;
+      for (let i = 0; i < h; i++) {
+        windowMean += mean[i]!;
+        for (let j = 0; j < h; j++) windowVariance += covariance[i * horizon + j]!;
+      }
+      expect(windowMean / h).toBeCloseTo(windows[h - 1]!.mean, 9);
+      expect(windowVariance / (h * h)).toBeCloseTo(windows[h - 1]!.variance, 9);
+    }
+    // Day 1 by hand: a1 = T a0, Var = c'(T P0 T' + Q)c.
+    expect(mean[0]).toBeCloseTo(150 + 5 + 6 - 5, 12);
+    // c'T = (1, 1.1, 1): c'T P0 T'c = [1 1.1 1] P0 [1 1.1 1]' = 50 + 2*1.1*5 + 1.21*80 + 9, plus c'Qc = 104.
+    expect(covariance[0]).toBeCloseTo(50 + 11 + 96.8 + 9 + 104, 9);
+    // Cov(g_1, g_2) = c'T P_1 c with P_1 = T P0 T' + Q, by hand; and symmetric.
+    const P1 = [
+      [50 + 2 * 0.5 * 5 + 0.25 * 80 + 4, 0.6 * (5 + 0.5 * 80), 0],
+      [0.6 * (5 + 0.5 * 80), 0.36 * 80 + 100, 0],
+      [0, 0, 9],
+    ];
+    const cT = [1, 1.1, 1];
+    let crossCovariance = 0;
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) crossCovariance += cT[i]! * P1[i]![j]!;
+    expect(covariance[1]).toBeCloseTo(crossCovariance, 9);
+    expect(covariance[1]).toBe(covariance[horizon]);
   });
 });

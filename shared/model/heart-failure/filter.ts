@@ -4,7 +4,9 @@
  * O(m²) instead of the generic O(m³), which matters because the per-patient MAP fit runs the filter a
  * few hundred times per refit. Same numbers as ../kalman.ts on the same model
  * (`heartFailureStateSpaceModel` with the effective variances this filter reports); heart-failure.test.ts
- * checks it. Observations are processed one component at a time; NaN = missing, skipped.
+ * checks it. Observations are processed one component at a time; NaN = missing, skipped. Only the upper
+ * triangle of P (P[r][c], c >= r) is kept while filtering, and read as P[min][max]; the track gets the
+ * full symmetric matrix.
  */
 import { LOG_2PI } from '../kernels/likelihood.js';
 import { HF_OBSERVATION_DIM, HF_STATE, HF_STATE_DIM, type HeartFailureObservations, type HeartFailureSystem } from './model.js';
@@ -104,13 +106,16 @@ export function filterHeartFailure(
       const index = row.index;
       const coefficient = row.coefficient;
       const nnz = index.length;
-      // M = P z over the row's nonzero states, F_* = z'M
+      // M = P z over the row's nonzero states, F_* = z'M. Only P's upper triangle is kept (below).
       let forecast = 0;
       for (let k = 0; k < nnz; k++) forecast += coefficient[k]! * a[index[k]!]!;
-      for (let r = 0; r < m; r++) {
-        let sum = 0;
-        for (let k = 0; k < nnz; k++) sum += coefficient[k]! * P[r * m + index[k]!]!;
-        gainDirection[r] = sum;
+      gainDirection.fill(0);
+      for (let k = 0; k < nnz; k++) {
+        const j = index[k]!;
+        const cj = coefficient[k]!;
+        for (let r = 0; r < j; r++) gainDirection[r] = gainDirection[r]! + cj * P[r * m + j]!;
+        const rowJ = j * m;
+        for (let r = j; r < m; r++) gainDirection[r] = gainDirection[r]! + cj * P[rowJ + r]!;
       }
       let stateVariance = 0;
       for (let k = 0; k < nnz; k++) stateVariance += coefficient[k]! * gainDirection[index[k]!]!;
@@ -126,11 +131,8 @@ export function filterHeartFailure(
       for (let r = 0; r < m; r++) a[r] = a[r]! + gainDirection[r]! * v * fInv;
       for (let r = 0; r < m; r++) {
         const gr = gainDirection[r]! * fInv;
-        for (let c = r; c < m; c++) {
-          const value = P[r * m + c]! - gr * gainDirection[c]!;
-          P[r * m + c] = value;
-          P[c * m + r] = value;
-        }
+        const rowR = r * m;
+        for (let c = r; c < m; c++) P[rowR + c] = P[rowR + c]! - gr * gainDirection[c]!;
       }
       logLikelihood -= 0.5 * (LOG_2PI + Math.log(f) + v * v * fInv);
       if (track) {
@@ -142,7 +144,15 @@ export function filterHeartFailure(
     }
     if (track) {
       track.filteredState.set(a, t * m);
-      track.filteredCovariance.set(P, t * mm);
+      const out = track.filteredCovariance;
+      const base = t * mm;
+      for (let r = 0; r < m; r++) {
+        for (let c = r; c < m; c++) {
+          const value = P[r * m + c]!;
+          out[base + r * m + c] = value;
+          out[base + c * m + r] = value;
+        }
+      }
       track.predictedFluidMean[t] = predictedFluid;
       track.predictedFluidVariance[t] = predictedFluidVariance;
       const updateVariance = predictedFluidVariance - P[F * m + F]!;
@@ -158,7 +168,7 @@ export function filterHeartFailure(
  * a ← T a, P ← T P T' + Q in place, for T = D + e_f (e_s + c e_κ)' with D = diag(decay), c = coupling.
  * Written out: P'[i][j] = d_i d_j P[i][j] away from row and column f; with r = d_f P[f] + P[s] + c P[κ]
  * (the new row f before the column transform), P'[f][j] = d_j r_j for j ≠ f and
- * P'[f][f] = d_f r_f + r_s + c r_κ. One pass over the upper triangle, so P stays exactly symmetric.
+ * P'[f][f] = d_f r_f + r_s + c r_κ. P is held as its upper triangle (P[min][max]); one pass over it.
  * `fluidRow` is scratch of length m.
  */
 function predictHeartFailure(
@@ -177,20 +187,23 @@ function predictHeartFailure(
   const fluidMean = decayF * a[F]! + a[S]! + coupling * a[K]!;
   for (let i = 0; i < m; i++) a[i] = decay[i]! * a[i]!;
   a[F] = fluidMean;
-  for (let j = 0; j < m; j++) fluidRow[j] = decayF * P[F * m + j]! + P[S * m + j]! + coupling * P[K * m + j]!;
+  // P[i][j] read from the upper triangle: P[min][max]
+  for (let j = 0; j < m; j++) {
+    const pF = j < F ? P[j * m + F]! : P[F * m + j]!;
+    const pS = j < S ? P[j * m + S]! : P[S * m + j]!;
+    const pK = j < K ? P[j * m + K]! : P[K * m + j]!;
+    fluidRow[j] = decayF * pF + pS + coupling * pK;
+  }
   for (let i = 0; i < m; i++) {
     const di = decay[i]!;
-    for (let j = i; j < m; j++) {
-      const value = di * decay[j]! * P[i * m + j]!;
-      P[i * m + j] = value;
-      P[j * m + i] = value;
-    }
+    const rowI = i * m;
+    for (let j = i; j < m; j++) P[rowI + j] = di * decay[j]! * P[rowI + j]!;
   }
   for (let j = 0; j < m; j++) {
     if (j === F) continue;
     const value = decay[j]! * fluidRow[j]!;
-    P[F * m + j] = value;
-    P[j * m + F] = value;
+    if (j < F) P[j * m + F] = value;
+    else P[F * m + j] = value;
   }
   P[F * m + F] = decayF * fluidRow[F]! + fluidRow[S]! + coupling * fluidRow[K]!;
   for (let i = 0; i < m; i++) P[i * m + i] = P[i * m + i]! + processVariance[i]!;

@@ -279,10 +279,13 @@ describe('heart-failure MAP fit', () => {
     expect(fit.parameters.weightNoiseKg).toBe(PARAMETERS.weightNoiseKg);
   });
 
-  it('refits on fixed day indices that do not depend on the series length', () => {
+  it('refits on fixed day indices that do not depend on the series length: when the series has doubled, at most the gap apart', () => {
+    expect(heartFailureRefitDays(90, 14, 56)).toEqual([13, 27, 55]);
+    expect(heartFailureRefitDays(400, 14, 56)).toEqual([13, 27, 55, 111, 167, 223, 279, 335, 391]);
+    expect(heartFailureRefitDays(56, 14, 56)).toEqual([13, 27, 55]);
+    expect(heartFailureRefitDays(55, 14, 56)).toEqual([13, 27]);
     expect(heartFailureRefitDays(40, 14, 7)).toEqual([13, 20, 27, 34]);
-    expect(heartFailureRefitDays(28, 14, 7)).toEqual([13, 20, 27]);
-    expect(heartFailureRefitDays(10, 14, 7)).toEqual([]);
+    expect(heartFailureRefitDays(10, 14, 56)).toEqual([]);
     expect(() => heartFailureRefitDays(10, 0, 7)).toThrow(RangeError);
   });
 });
@@ -333,11 +336,11 @@ describe('heart-failure twin', () => {
   it('carries its provenance: fits, streams, gaps and the model version', () => {
     const { series } = simulate(88, 50, { missing: (signal, t) => signal === 'logNtProBnp' || (signal === 'weight' && t >= 20 && t < 27) });
     const twin = runHeartFailureTwin(series);
-    expect(twin.modelVersion).toBe('hf-daily-2');
-    expect(twin.fits.map((f) => f.throughIndex)).toEqual([13, 27, 41]);
+    expect(twin.modelVersion).toBe('hf-daily-3');
+    expect(twin.fits.map((f) => f.throughIndex)).toEqual([13, 27]);
     expect(twin.days[12]!.parametersFittedThroughDay).toBeNull();
-    expect(twin.days[40]!.parametersFittedThroughDay).toBe(series.firstDay + 27);
-    expect(twin.days[49]!.parametersFittedThroughDay).toBe(series.firstDay + 41);
+    expect(twin.days[26]!.parametersFittedThroughDay).toBe(series.firstDay + 13);
+    expect(twin.days[49]!.parametersFittedThroughDay).toBe(series.firstDay + 27);
     const weight = twin.provenance.streams.find((s) => s.stream === HF_STREAMS.weight)!;
     expect(weight).toEqual({ stream: HF_STREAMS.weight, readingDays: 43, lastDay: series.firstDay + 49, longestGapDays: 7 });
     expect(twin.provenance.streams.find((s) => s.stream === HF_STREAMS.ntProBnp)!.readingDays).toBe(0);

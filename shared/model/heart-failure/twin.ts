@@ -27,16 +27,19 @@ import { projectHeartFailure, type HeartFailureProjection } from './projection.j
 import { HF_STREAMS, type HeartFailureSeries, type HfStreamCode } from './series.js';
 import { screenWeightUnitErrors } from './weight-screen.js';
 
-/** -2: the patient's parameters are refitted every 14 days instead of 7 (README: same alert figures, half the fits). */
-export const HF_MODEL_VERSION = 'hf-daily-2';
+/**
+ * -2: the patient's parameters were refitted every 14 days instead of 7; -3: when the series has doubled
+ * since the last fit, at most 56 days apart (README: the same alert figures for half the fitting).
+ */
+export const HF_MODEL_VERSION = 'hf-daily-3';
 
 export interface HeartFailureTwinOptions {
   readonly population?: HeartFailurePopulation;
   readonly policy?: HeartFailureAlertPolicy;
-  /** Refit the patient's parameters every this many days (default 14) … */
-  readonly refitEveryDays?: number;
-  /** … starting on the day this many days of series exist (default 14); before it, population values. */
+  /** Fit the patient's parameters first when this many days of series exist (default 14; population values before) … */
   readonly firstFitAfterDays?: number;
+  /** … then again each time the series has doubled since, but at most this many days apart (default 56). */
+  readonly maxRefitGapDays?: number;
   /** Nelder–Mead budget per refit (default 150; warm starts usually stop well before). */
   readonly maxFitEvaluations?: number;
   readonly projectionDays?: number;
@@ -132,13 +135,19 @@ export interface HeartFailureTwin {
   };
 }
 
-/** Day indices on which the patient's parameters are refitted (fitted on days 0 … index). */
-export function heartFailureRefitDays(dayCount: number, firstFitAfterDays: number, refitEveryDays: number): number[] {
-  if (!Number.isSafeInteger(firstFitAfterDays) || firstFitAfterDays < 1 || !Number.isSafeInteger(refitEveryDays) || refitEveryDays < 1) {
-    throw new RangeError(`heartFailureRefitDays: need whole days >= 1, got ${firstFitAfterDays} and ${refitEveryDays}`);
+/**
+ * Day indices on which the patient's parameters are refitted (fitted on days 0 … index): first when
+ * `firstFitAfterDays` days exist, then whenever the series has doubled since the last fit, at most
+ * `maxRefitGapDays` apart. A MAP estimate's uncertainty shrinks with the square root of the data, so a fit on
+ * twice the days is the first that moves it by a sizeable step; the cap keeps a long record following a
+ * patient who changes. With the defaults: days 14, 28, 56, 112, 168, … (indices 13, 27, 55, 111, 167, …).
+ */
+export function heartFailureRefitDays(dayCount: number, firstFitAfterDays: number, maxRefitGapDays: number): number[] {
+  if (!Number.isSafeInteger(firstFitAfterDays) || firstFitAfterDays < 1 || !Number.isSafeInteger(maxRefitGapDays) || maxRefitGapDays < 1) {
+    throw new RangeError(`heartFailureRefitDays: need whole days >= 1, got ${firstFitAfterDays} and ${maxRefitGapDays}`);
   }
   const days: number[] = [];
-  for (let r = firstFitAfterDays - 1; r < dayCount; r += refitEveryDays) days.push(r);
+  for (let d = firstFitAfterDays; d <= dayCount; d += Math.min(d, maxRefitGapDays)) days.push(d - 1);
   return days;
 }
 
@@ -161,7 +170,7 @@ export function runHeartFailureTwin(series: HeartFailureSeries, options: HeartFa
   const fitRecords: HeartFailureFitRecord[] = [];
   const maxEvaluations = options.maxFitEvaluations ?? 150;
   let reusable = options.population === undefined && options.previousFits !== undefined;
-  for (const r of heartFailureRefitDays(n, options.firstFitAfterDays ?? 14, options.refitEveryDays ?? 14)) {
+  for (const r of heartFailureRefitDays(n, options.firstFitAfterDays ?? 14, options.maxRefitGapDays ?? 56)) {
     const fingerprint = heartFailureFitFingerprint(observations, r, maxEvaluations);
     const stored = reusable ? options.previousFits!.find((f) => f.throughIndex === r) : undefined;
     let fit: HeartFailureFit;
