@@ -124,6 +124,60 @@ export function quantileOfSorted(sorted: ArrayLike<number>, probability: number)
 }
 
 /**
+ * Puts the order statistics a quantile at probability p <= lowerTail or p >= upperTail reads (through
+ * `quantileOfSorted`) where a full sort would: afterwards values[0 … a] and values[b … n−1] are the a + 1
+ * smallest and the n − b largest in ascending order (a, b the ranks next to those probabilities); the middle is
+ * left unordered. Two selections and two short sorts instead of a sort of everything: a band's four edges
+ * come out bit for bit as from the sorted array.
+ */
+export function sortTails(values: Float64Array, lowerTail: number, upperTail: number): void {
+  const n = values.length;
+  const a = Math.min(n - 1, Math.floor((n - 1) * lowerTail) + 1);
+  const b = Math.max(0, Math.floor((n - 1) * upperTail));
+  if (n < 64 || a + 1 >= b) {
+    values.sort();
+    return;
+  }
+  select(values, a, 0, n - 1);
+  select(values, b, a + 1, n - 1);
+  values.subarray(0, a + 1).sort();
+  values.subarray(b).sort();
+}
+
+/** Hoare's selection: values[k] becomes the k-th smallest of values[lo … hi], smaller ones before it, larger after. */
+function select(values: Float64Array, k: number, lo: number, hi: number): void {
+  while (hi > lo) {
+    // Median of three as the pivot, moved to values[lo].
+    const mid = (lo + hi) >>> 1;
+    if (values[mid]! < values[lo]!) swap(values, mid, lo);
+    if (values[hi]! < values[lo]!) swap(values, hi, lo);
+    if (values[hi]! < values[mid]!) swap(values, hi, mid);
+    swap(values, lo, mid);
+    const pivot = values[lo]!;
+    let i = lo;
+    let j = hi + 1;
+    for (;;) {
+      do i++;
+      while (i <= hi && values[i]! < pivot);
+      do j--;
+      while (values[j]! > pivot);
+      if (i >= j) break;
+      swap(values, i, j);
+    }
+    swap(values, lo, j);
+    if (j === k) return;
+    if (j < k) lo = j + 1;
+    else hi = j - 1;
+  }
+}
+
+function swap(values: Float64Array, i: number, j: number): void {
+  const t = values[i]!;
+  values[i] = values[j]!;
+  values[j] = t;
+}
+
+/**
  * Lower-triangular L with L L' = P for a positive semi-definite P: states known exactly (a medication
  * effect before any dose change) have zero variance, where a plain Cholesky would divide by zero.
  */

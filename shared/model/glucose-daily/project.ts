@@ -10,7 +10,7 @@
  * (deterministic) and applying the patient's within-day distribution to each sampled day (within-day.ts).
  */
 import { forecastFromFilter, runKalmanFilter } from '../kalman.js';
-import { SeededGenerator, semidefiniteCholesky, Z_CENTRAL_80, Z_CENTRAL_95, quantileOfSorted } from './distributions.js';
+import { SeededGenerator, semidefiniteCholesky, sortTails, Z_CENTRAL_80, Z_CENTRAL_95, quantileOfSorted } from './distributions.js';
 import {
   ADAG_INTERCEPT_MG_DL,
   ADAG_SLOPE_MG_DL_PER_PCT,
@@ -535,7 +535,7 @@ export function dailyMeanDistribution(
 function shareBand(values: Float64Array, days: number): Band {
   let sum = 0;
   for (const value of values) sum += value;
-  values.sort();
+  sortTails(values, TAIL_80, 1 - TAIL_80);
   const halfReading = 0.5 / (READINGS_PER_DAY * days);
   const snap = (share: number): number => (share < halfReading ? 0 : share > 1 - halfReading ? 1 : share);
   return {
