@@ -6,10 +6,10 @@
  * Variances are written as coefficients of variation of the patient's reference glucose: glucose varies
  * multiplicatively, so one population prior then fits a patient at 120 mg/dL and one at 250 mg/dL.
  */
-import { sparseLogLikelihood } from '../kernels/sparse.js';
+import { compileSparseModel, sparseLogLikelihood } from '../kernels/sparse.js';
 import { minimiseNelderMead } from '../mle.js';
 import { HBA1C_KERNEL_TAU_DAYS, hba1cKernelDecayPerDay } from './formulas.js';
-import { buildGlucoseDailyModel, type DailyGlucoseSeries, type GlucoseDailyParameters } from './model.js';
+import { buildGlucoseDailyModel, glucoseDailyCovariances, sensorBiasStep, type DailyGlucoseSeries, type GlucoseDailyParameters } from './model.js';
 import { type DiabetesType, type PatientHyperparameters, type PopulationGroup } from './types.js';
 
 /** A log-normal prior: the natural log of the quantity is N(logMean, logSd²). */
@@ -250,11 +250,19 @@ export function fitPatientHyperparameters(
     logDayCv: point[0]!,
     logLevelDriftCv: point[1]!,
   });
+  const start = warmStart ?? prior;
+  // The hyperparameters move only Q and P_0 (glucoseDailyCovariances): the model is built and compiled once,
+  // and each evaluation runs it with those two replaced; the same numbers as building it again.
+  const startParameters = resolveParameters(population, start, scales, series);
+  const { model, observations } = buildGlucoseDailyModel(series, startParameters);
+  const compiled = compileSparseModel(model, observations);
+  const bias = sensorBiasStep(startParameters);
+  const drugCount = series.doses.drugs.length;
   const objective = (point: Float64Array): number => {
     const patient = toHyperparameters(point);
-    return -dailyLogLikelihood(series, population, patient, scales) - logPriorDensity(population, scales.group, patient);
+    const covariances = glucoseDailyCovariances(resolveParameters(population, patient, scales, series), drugCount, bias);
+    return -compiled.logLikelihood(covariances).logLikelihood - logPriorDensity(population, scales.group, patient);
   };
-  const start = warmStart ?? prior;
   const result = minimiseNelderMead(objective, [start.logDayCv, start.logLevelDriftCv], {
     initialStep: warmStart ? 0.15 : 0.5,
     valueTolerance: 1e-3,

@@ -125,13 +125,8 @@ export function buildGlucoseDailyModel(series: DailyGlucoseSeries, params: Gluco
   design[OBSERVATION_HBA1C * m + STATE_GLYCATION_OFFSET] = 1;
   const observationIntercept = Float64Array.of(0, -ADAG_INTERCEPT_MG_DL / ADAG_SLOPE_MG_DL_PER_PCT);
 
-  const stateCovariance = new Float64Array(m * m);
-  stateCovariance[STATE_LEVEL * m + STATE_LEVEL] = params.levelVarianceMgDl2;
-  stateCovariance[STATE_TREND * m + STATE_TREND] = params.trendVarianceMgDl2;
-  const dayCorrelation = params.dayDeviationCorrelation;
-  stateCovariance[STATE_DAY_DEVIATION * m + STATE_DAY_DEVIATION] = params.dayDeviationVarianceMgDl2 * (1 - dayCorrelation * dayCorrelation);
   const bias = sensorBiasStep(params);
-  setBiasBlock(stateCovariance, m, bias.stateCovariance);
+  const stateCovariance = stateCovarianceOf(params, m, bias);
   const stateIntercept = new Float64Array(m);
 
   const transitionFor = transitionBuilder(params, m, drugCount, bias.transition);
@@ -177,6 +172,31 @@ export function buildGlucoseDailyModel(series: DailyGlucoseSeries, params: Gluco
   return { model, observations, stateDim: m };
 }
 
+/**
+ * The covariances a patient's hyperparameters move (the level's drift and the day-to-day variation), the rest
+ * of the model being the same: Q of every day and the first day's prior P_0. What a MAP fit of the
+ * hyperparameters gives ../kernels/sparse.ts's compiled model instead of building the model again. `bias` is
+ * the sensor-bias step of `params` (as the model was built with).
+ */
+export function glucoseDailyCovariances(
+  params: GlucoseDailyParameters,
+  drugCount: number,
+  bias: DiscreteStep = sensorBiasStep(params),
+): { readonly stateCovariance: Float64Array; readonly initialCovariance: Float64Array } {
+  const m = glucoseDailyStateDim(drugCount);
+  return { stateCovariance: stateCovarianceOf(params, m, bias), initialCovariance: initialCovariance(params, m, drugCount) };
+}
+
+function stateCovarianceOf(params: GlucoseDailyParameters, m: number, bias: DiscreteStep): Float64Array {
+  const stateCovariance = new Float64Array(m * m);
+  stateCovariance[STATE_LEVEL * m + STATE_LEVEL] = params.levelVarianceMgDl2;
+  stateCovariance[STATE_TREND * m + STATE_TREND] = params.trendVarianceMgDl2;
+  const dayCorrelation = params.dayDeviationCorrelation;
+  stateCovariance[STATE_DAY_DEVIATION * m + STATE_DAY_DEVIATION] = params.dayDeviationVarianceMgDl2 * (1 - dayCorrelation * dayCorrelation);
+  setBiasBlock(stateCovariance, m, bias.stateCovariance);
+  return stateCovariance;
+}
+
 /** Var of a day's CGM mean around the truth (beyond the sensor bias state); 1 on days without CGM (unused). */
 function cgmMeanVariance(params: GlucoseDailyParameters, wear: number): number {
   if (!(wear > 0)) return 1;
@@ -193,7 +213,7 @@ function sameDoses(doseChange: Float64Array, drugCount: number, t: number, s: nu
  * One day of the bias pair (b, ḃ): dx = A x dt + dW with A = [[0, 1], [−1/τ², −2/τ]], discretised by Van
  * Loan. The diffusion 4 Var b / τ³ makes Var b the stationary variance (σ²τ³/4 for this A).
  */
-function sensorBiasStep(params: GlucoseDailyParameters): DiscreteStep {
+export function sensorBiasStep(params: GlucoseDailyParameters): DiscreteStep {
   const tau = params.sensorBiasTimeDays;
   if (!(tau > 0)) throw new Error(`sensorBiasTimeDays must be positive, got ${tau}`);
   const drift = Float64Array.of(0, 1, -1 / (tau * tau), -2 / tau);

@@ -4,13 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { runKalmanFilter } from '../kalman.js';
 import { timeInvariantModel } from '../ssm.js';
-import { DEFAULT_POPULATION_PRIOR, resolveParameters } from '../glucose-daily/hyperparameters.js';
-import { buildGlucoseDailyModel } from '../glucose-daily/model.js';
+import { dailyLogLikelihood, DEFAULT_POPULATION_PRIOR, resolveParameters } from '../glucose-daily/hyperparameters.js';
+import { buildGlucoseDailyModel, glucoseDailyCovariances } from '../glucose-daily/model.js';
 import { patientScales } from '../glucose-daily/project.js';
 import { prepareSeries } from '../glucose-daily/series.js';
 import { simulateDailyGlucose } from '../glucose-daily/simulate.js';
 import type { DoseHistory } from '../glucose-daily/types.js';
-import { sparseLogLikelihood } from './sparse.js';
+import { compileSparseModel, sparseLogLikelihood } from './sparse.js';
 
 const FIRST_DAY = 20_000;
 const DOSES: DoseHistory[] = [
@@ -46,6 +46,34 @@ describe('sparseLogLikelihood', () => {
       expect(sparse.observedCount).toBe(generic.observedCount);
       expect(Math.abs(sparse.logLikelihood - generic.logLikelihood)).toBeLessThan(1e-9 * Math.abs(generic.logLikelihood));
     }
+  });
+
+  it("compiled once, with another patient's Q and P0, equals the daily model built again for those hyperparameters", () => {
+    const simulated = simulateDailyGlucose({
+      firstDay: FIRST_DAY,
+      dayCount: 90,
+      population: DEFAULT_POPULATION_PRIOR,
+      hyperparameters: { logDayCv: Math.log(0.1), logLevelDriftCv: Math.log(0.004) },
+      scales: { referenceMgDl: 160, withinDaySdLog: 0.25, group: 'type2' },
+      seed: 9,
+      wearFraction: (t) => (t % 6 === 1 ? 0.4 : 0.9),
+      hba1cDays: [3, 70],
+      withinDaySdLog: 0.25,
+      doses: DOSES,
+    });
+    const { series, inputRow } = prepareSeries(simulated.input, FIRST_DAY + 89, 365);
+    const scales = patientScales(simulated.input, series, inputRow, DEFAULT_POPULATION_PRIOR);
+    const start = { logDayCv: Math.log(0.07), logLevelDriftCv: Math.log(0.003) };
+    const { model, observations } = buildGlucoseDailyModel(series, resolveParameters(DEFAULT_POPULATION_PRIOR, start, scales, series));
+    const compiled = compileSparseModel(model, observations);
+    for (const candidate of [start, { logDayCv: Math.log(0.2), logLevelDriftCv: Math.log(0.01) }, { logDayCv: Math.log(0.03), logLevelDriftCv: Math.log(0.0005) }]) {
+      const covariances = glucoseDailyCovariances(resolveParameters(DEFAULT_POPULATION_PRIOR, candidate, scales, series), series.doses.drugs.length);
+      const rebuilt = dailyLogLikelihood(series, DEFAULT_POPULATION_PRIOR, candidate, scales);
+      expect(Math.abs(compiled.logLikelihood(covariances).logLikelihood - rebuilt)).toBeLessThan(1e-9 * Math.abs(rebuilt));
+    }
+    // A different candidate gives a different number (the overrides are used at all).
+    const other = glucoseDailyCovariances(resolveParameters(DEFAULT_POPULATION_PRIOR, { logDayCv: Math.log(0.2), logLevelDriftCv: Math.log(0.01) }, scales, series), 2);
+    expect(compiled.logLikelihood(other).logLikelihood).not.toBeCloseTo(compiled.logLikelihood().logLikelihood, 3);
   });
 
   it('equals the generic filter on a dense model', () => {

@@ -5,16 +5,21 @@
  * the nonzeros. It is what a hyperparameter fit calls a few dozen times per patient, so it keeps no track:
  * only the running state, its covariance and the log-likelihood.
  *
- * Each matrix is read once per distinct object and turned into a list of its nonzeros; a model that
- * shares one transition between the days whose doses are equal (as ../glucose-daily/model.ts does) pays
- * that once per dose change. P is kept exactly symmetric (upper triangle computed, then mirrored).
- * Observations are processed one component at a time, NaN = missing, as in the generic filter. Exact
- * diffuse initialisation is not supported here (the generic filter has it).
+ * `compileSparseModel` reads the model once: each distinct transition and design object becomes a list of its
+ * nonzeros (a model that shares one transition between the days whose doses are equal, as
+ * ../glucose-daily/model.ts does, pays that once per dose change), and the per-step observation variances and
+ * intercepts are copied into flat arrays. Its `logLikelihood` then runs with nothing allocated per step, and
+ * may be given another initial covariance and state covariance (the same at every step): what a fit of
+ * variances changes, without building the model again. P is kept exactly symmetric (upper triangle computed,
+ * then mirrored; T P T' entry by entry over the nonzeros). Observations are processed one component at a
+ * time, NaN = missing, as in the generic filter. Exact diffuse initialisation is not supported here (the
+ * generic filter has it). On the daily glucose model over 90 days: about 90 µs against 270-320 µs for
+ * `runKalmanFilter` (40 simulated type 2 patients with a metformin step).
  */
 import type { StateSpaceModel } from '../ssm.js';
 import { LOG_2PI, type FilterSummary } from './likelihood.js';
 
-/** Row-compressed nonzeros of a square or p×m matrix. */
+/** Row-compressed nonzeros of a p×m matrix. */
 interface SparseRows {
   readonly rowStart: Int32Array;
   readonly column: Int32Array;
@@ -38,23 +43,68 @@ function sparseRows(matrix: Float64Array, rows: number, columns: number): Sparse
   return { rowStart, column: Int32Array.from(column), value: Float64Array.from(value) };
 }
 
-/** The nonzero entries on and above the diagonal of a symmetric m×m matrix, as flat offsets r·m + c. */
-function upperNonzeros(matrix: Float64Array, m: number): { readonly offset: Int32Array; readonly value: Float64Array } {
-  const offset: number[] = [];
-  const value: number[] = [];
-  for (let r = 0; r < m; r++) {
-    for (let c = r; c < m; c++) {
-      const x = matrix[r * m + c]!;
-      if (x !== 0) {
-        offset.push(r * m + c);
-        value.push(x);
-      }
-    }
-  }
-  return { offset: Int32Array.from(offset), value: Float64Array.from(value) };
+/**
+ * T P T' entry by entry for a sparse T: for each (r, c) on or above the diagonal, the terms T[r][i] T[c][j] P[i][j]
+ * over the nonzeros of rows r and c, flattened (entry k's terms are offset/coefficient[start[k] … start[k+1]−1]):
+ * about 3 terms per entry here, instead of two matrix products over the zeros' rows.
+ */
+interface CovarianceProgram {
+  readonly start: Int32Array;
+  readonly offset: Int32Array;
+  readonly coefficient: Float64Array;
 }
 
-export function sparseLogLikelihood(model: StateSpaceModel, observations: Float64Array): FilterSummary {
+function covarianceProgram(T: SparseRows, m: number): CovarianceProgram {
+  const start = new Int32Array((m * (m + 1)) / 2 + 1);
+  const offset: number[] = [];
+  const coefficient: number[] = [];
+  let entry = 0;
+  for (let r = 0; r < m; r++) {
+    for (let c = r; c < m; c++) {
+      for (let ki = T.rowStart[r]!; ki < T.rowStart[r + 1]!; ki++) {
+        for (let kj = T.rowStart[c]!; kj < T.rowStart[c + 1]!; kj++) {
+          offset.push(T.column[ki]! * m + T.column[kj]!);
+          coefficient.push(T.value[ki]! * T.value[kj]!);
+        }
+      }
+      start[++entry] = offset.length;
+    }
+  }
+  return { start, offset: Int32Array.from(offset), coefficient: Float64Array.from(coefficient) };
+}
+
+/** Distinct objects in first-seen order, and each step's index among them. */
+function distinct<T extends object>(items: readonly T[]): { readonly unique: T[]; readonly at: Int32Array } {
+  const unique: T[] = [];
+  const at = new Int32Array(items.length);
+  let last: T | null = null;
+  let lastIndex = -1;
+  items.forEach((item, t) => {
+    if (item !== last) {
+      lastIndex = unique.indexOf(item);
+      if (lastIndex < 0) {
+        lastIndex = unique.length;
+        unique.push(item);
+      }
+      last = item;
+    }
+    at[t] = lastIndex;
+  });
+  return { unique, at };
+}
+
+export interface CovarianceOverrides {
+  /** P_0, m×m symmetric, instead of the model's. */
+  readonly initialCovariance?: Float64Array;
+  /** Q, m×m symmetric, at every step, instead of the model's. */
+  readonly stateCovariance?: Float64Array;
+}
+
+export interface CompiledSparseModel {
+  logLikelihood(overrides?: CovarianceOverrides): FilterSummary;
+}
+
+export function compileSparseModel(model: StateSpaceModel, observations: Float64Array): CompiledSparseModel {
   const m = model.stateDim;
   const p = model.observationDim;
   if (model.initialDiffuseCovariance !== undefined) {
@@ -64,107 +114,103 @@ export function sparseLogLikelihood(model: StateSpaceModel, observations: Float6
     throw new Error(`sparseLogLikelihood: ${observations.length} observations is not a multiple of p = ${p}`);
   }
   const n = observations.length / p;
-  const a = Float64Array.from(model.initialState);
-  const P = Float64Array.from(model.initialCovariance);
+  const systems = Array.from({ length: n }, (_, t) => model.systemAt(t));
+  const transitions = distinct(systems.map((s) => s.transition));
+  const designs = distinct(systems.map((s) => s.design));
+  const covariances = distinct(systems.map((s) => s.stateCovariance));
+  const stateIntercepts = distinct(systems.map((s) => s.stateIntercept));
+  const T = transitions.unique.map((matrix) => sparseRows(matrix, m, m));
+  const programs = T.map((rows) => covarianceProgram(rows, m));
+  const Z = designs.unique.map((matrix) => sparseRows(matrix, p, m));
+  const intercept = new Float64Array(n * p);
+  const variance = new Float64Array(n * p);
+  systems.forEach((s, t) => {
+    intercept.set(s.observationIntercept.subarray(0, p), t * p);
+    variance.set(s.observationVariance.subarray(0, p), t * p);
+  });
+  const initialState = Float64Array.from(model.initialState);
+  const initialCovariance = Float64Array.from(model.initialCovariance);
+
+  const a = new Float64Array(m);
+  const P = new Float64Array(m * m);
   const next = new Float64Array(m);
   const gain = new Float64Array(m);
-  /** W = T P, m×m */
-  const W = new Float64Array(m * m);
+  const nextP = new Float64Array(m * m);
 
-  let transitionSource: Float64Array | null = null;
-  let T: SparseRows | null = null;
-  let designSource: Float64Array | null = null;
-  let Z: SparseRows | null = null;
-  let covarianceSource: Float64Array | null = null;
-  let Q: { readonly offset: Int32Array; readonly value: Float64Array } | null = null;
-
-  let logLikelihood = 0;
-  let observedCount = 0;
-  for (let t = 0; t < n; t++) {
-    const system = model.systemAt(t);
-    if (system.design !== designSource) {
-      designSource = system.design;
-      Z = sparseRows(designSource, p, m);
-    }
-    const { rowStart: zStart, column: zColumn, value: zValue } = Z!;
-    const intercept = system.observationIntercept;
-    const variance = system.observationVariance;
-    for (let i = 0; i < p; i++) {
-      const y = observations[t * p + i]!;
-      if (y !== y) continue;
-      observedCount++;
-      const from = zStart[i]!;
-      const to = zStart[i + 1]!;
-      let forecast = intercept[i]!;
-      for (let k = from; k < to; k++) forecast += zValue[k]! * a[zColumn[k]!]!;
-      // M = P z (P symmetric: row j of P is its column j), F = z'M + h
-      gain.fill(0);
-      for (let k = from; k < to; k++) {
-        const row = zColumn[k]! * m;
-        const coefficient = zValue[k]!;
-        for (let r = 0; r < m; r++) gain[r] = gain[r]! + coefficient * P[row + r]!;
+  return {
+    logLikelihood(overrides: CovarianceOverrides = {}): FilterSummary {
+      const stateCovariance = overrides.stateCovariance;
+      if (stateCovariance !== undefined && stateCovariance.length !== m * m) throw new Error(`sparseLogLikelihood: Q must be ${m}×${m}`);
+      if (overrides.initialCovariance !== undefined && overrides.initialCovariance.length !== m * m) {
+        throw new Error(`sparseLogLikelihood: P0 must be ${m}×${m}`);
       }
-      let f = variance[i]!;
-      for (let k = from; k < to; k++) f += zValue[k]! * gain[zColumn[k]!]!;
-      const v = y - forecast;
-      const fInv = 1 / f;
-      for (let r = 0; r < m; r++) a[r] = a[r]! + gain[r]! * v * fInv;
-      for (let r = 0; r < m; r++) {
-        const gr = gain[r]! * fInv;
-        for (let c = r; c < m; c++) {
-          const value = P[r * m + c]! - gr * gain[c]!;
-          P[r * m + c] = value;
-          P[c * m + r] = value;
+      a.set(initialState);
+      P.set(overrides.initialCovariance ?? initialCovariance);
+      let logLikelihood = 0;
+      let observedCount = 0;
+      for (let t = 0; t < n; t++) {
+        const { rowStart: zStart, column: zColumn, value: zValue } = Z[designs.at[t]!]!;
+        for (let i = 0; i < p; i++) {
+          const y = observations[t * p + i]!;
+          if (y !== y) continue;
+          observedCount++;
+          const from = zStart[i]!;
+          const to = zStart[i + 1]!;
+          let forecast = intercept[t * p + i]!;
+          for (let k = from; k < to; k++) forecast += zValue[k]! * a[zColumn[k]!]!;
+          // M = P z (P symmetric: row j of P is its column j), F = z'M + h
+          gain.fill(0);
+          for (let k = from; k < to; k++) {
+            const row = zColumn[k]! * m;
+            const coefficient = zValue[k]!;
+            for (let r = 0; r < m; r++) gain[r] = gain[r]! + coefficient * P[row + r]!;
+          }
+          let f = variance[t * p + i]!;
+          for (let k = from; k < to; k++) f += zValue[k]! * gain[zColumn[k]!]!;
+          const v = y - forecast;
+          const fInv = 1 / f;
+          for (let r = 0; r < m; r++) a[r] = a[r]! + gain[r]! * v * fInv;
+          for (let r = 0; r < m; r++) {
+            const gr = gain[r]! * fInv;
+            for (let c = r; c < m; c++) {
+              const value = P[r * m + c]! - gr * gain[c]!;
+              P[r * m + c] = value;
+              P[c * m + r] = value;
+            }
+          }
+          logLikelihood -= 0.5 * (LOG_2PI + Math.log(f) + v * v * fInv);
         }
-      }
-      logLikelihood -= 0.5 * (LOG_2PI + Math.log(f) + v * v * fInv);
-    }
-    if (t + 1 === n) break;
+        if (t + 1 === n) break;
 
-    // a ← c + T a, P ← T P T' + Q
-    if (system.transition !== transitionSource) {
-      transitionSource = system.transition;
-      T = sparseRows(transitionSource, m, m);
-    }
-    if (system.stateCovariance !== covarianceSource) {
-      covarianceSource = system.stateCovariance;
-      Q = upperNonzeros(covarianceSource, m);
-    }
-    const { rowStart, column, value } = T!;
-    const c0 = system.stateIntercept;
-    for (let r = 0; r < m; r++) {
-      let sum = c0[r]!;
-      for (let k = rowStart[r]!; k < rowStart[r + 1]!; k++) sum += value[k]! * a[column[k]!]!;
-      next[r] = sum;
-    }
-    a.set(next);
-    W.fill(0);
-    for (let r = 0; r < m; r++) {
-      const wRow = r * m;
-      for (let k = rowStart[r]!; k < rowStart[r + 1]!; k++) {
-        const pRow = column[k]! * m;
-        const tk = value[k]!;
-        for (let c = 0; c < m; c++) W[wRow + c] = W[wRow + c]! + tk * P[pRow + c]!;
+        // a ← c + T a, P ← T P T' + Q
+        const { rowStart, column, value } = T[transitions.at[t]!]!;
+        const c0 = stateIntercepts.unique[stateIntercepts.at[t]!]!;
+        for (let r = 0; r < m; r++) {
+          let sum = c0[r]!;
+          for (let k = rowStart[r]!; k < rowStart[r + 1]!; k++) sum += value[k]! * a[column[k]!]!;
+          next[r] = sum;
+        }
+        a.set(next);
+        const { start, offset, coefficient } = programs[transitions.at[t]!]!;
+        const Q = stateCovariance ?? covariances.unique[covariances.at[t]!]!;
+        let entry = 0;
+        for (let r = 0; r < m; r++) {
+          for (let c = r; c < m; c++) {
+            let sum = Q[r * m + c]!;
+            for (let k = start[entry]!; k < start[entry + 1]!; k++) sum += coefficient[k]! * P[offset[k]!]!;
+            nextP[r * m + c] = sum;
+            nextP[c * m + r] = sum;
+            entry++;
+          }
+        }
+        P.set(nextP);
       }
-    }
-    for (let r = 0; r < m; r++) {
-      const wRow = r * m;
-      for (let c = r; c < m; c++) {
-        let sum = 0;
-        for (let k = rowStart[c]!; k < rowStart[c + 1]!; k++) sum += W[wRow + column[k]!]! * value[k]!;
-        P[r * m + c] = sum;
-        P[c * m + r] = sum;
-      }
-    }
-    const { offset, value: qValue } = Q!;
-    for (let k = 0; k < offset.length; k++) {
-      const o = offset[k]!;
-      const r = (o / m) | 0;
-      const c = o - r * m;
-      const x = P[o]! + qValue[k]!;
-      P[o] = x;
-      P[c * m + r] = x;
-    }
-  }
-  return { logLikelihood, observedCount };
+      return { logLikelihood, observedCount };
+    },
+  };
+}
+
+/** `runKalmanFilter(model, observations).logLikelihood` (and the observed count) for a model with no diffuse part. */
+export function sparseLogLikelihood(model: StateSpaceModel, observations: Float64Array): FilterSummary {
+  return compileSparseModel(model, observations).logLikelihood();
 }
