@@ -53,7 +53,11 @@ import {
   type TimeFractions,
 } from './within-day.js';
 
-export const GLUCOSE_DAILY_MODEL_VERSION = 'glucose-daily/1';
+/**
+ * /2: time in range sampled from the joint Gaussian of the projected daily means (the same distribution as the
+ * state paths of /1, other draws), so stored projections say which sampling made their bands.
+ */
+export const GLUCOSE_DAILY_MODEL_VERSION = 'glucose-daily/2';
 
 export interface DailyGlucoseProjectionOptions {
   /** Last day whose data may be used; default: the input's last day with CGM or HbA1c. */
