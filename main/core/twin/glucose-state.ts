@@ -5,9 +5,12 @@
  * The recursion is ./../../../shared/model/glucose/fast-layer.ts's `filterFastLayer` (robust Student-t
  * reweighting, CGM readings, no censoring: the store keeps values, not censoring flags) step for step, with
  * the same discretisation per step length and the same sensor-change rule (a >= 2 h CGM silence starts a
- * new sensor, whose first day is noisier). Filtering readings 0…n in one call or in pieces gives the same
- * numbers bit for bit, since each step reads only the carried state; glucose-state.test.ts also checks the
- * state against filterFastLayer's own moments.
+ * new sensor, whose first day is noisier), in the arithmetic of the refit's filter
+ * (../../../shared/model/glucose/fast-layer-smoother.ts's `filterFastLayerTrack`: the robust 1/F with one
+ * division, P_dd's prediction summed in pairs), so that the state after a refit's last reading is this
+ * filter's over the same readings, bit for bit (`glucoseStateFromRefit`). Filtering readings 0…n in one call
+ * or in pieces gives the same numbers bit for bit, since each step reads only the carried state;
+ * pipeline.test.ts checks both, and the state against filterFastLayer's own moments.
  */
 import { discretiseDampedCgm } from '../../../shared/model/discretise.js';
 import type { DampedCgmSystem } from '../../../shared/model/kernels/damped3.js';
@@ -24,12 +27,14 @@ import {
   stationaryDeviationCovariance,
   StepSystems,
 } from '../../../shared/model/glucose/fast-layer.js';
+import type { PatientRefit } from '../../../shared/model/glucose/patient-refit.js';
 import type { ScaleMixture } from '../../../shared/model/glucose/recalibration.js';
 import { TwinForecast } from '../../../shared/model/glucose/twin-forecaster.js';
 
 const NU = SENSOR_NOISE_DEGREES_OF_FREEDOM;
-/** As fast-layer.ts: one variational reweighting iteration per reading. */
-const REWEIGHTING_ITERATIONS = 1;
+const NU1 = NU + 1;
+/** The r²S coefficient of the robust 1/F's denominator, as fast-layer-smoother.ts's. */
+const DENOMINATOR_RS = 3 * NU + 2;
 
 /** The filtered state after a patient's last reading, JSON-safe (null for −∞/NaN). */
 export interface GlucoseFilterState {
@@ -90,7 +95,7 @@ export function filterGlucoseForward(
       a1 = phiD * a1 + c * a2;
       a2 = phiS * a2;
       p00 += step.levelVariance;
-      const nextP11 = phiD * phiD * p11 + 2 * phiD * c * p12 + c * c * p22 + step.deviationVariance;
+      const nextP11 = phiD * phiD * p11 + 2 * phiD * c * p12 + (c * c * p22 + step.deviationVariance);
       p12 = phiD * phiS * p12 + phiS * c * p22 + step.deviationRateCovariance;
       p22 = phiS * phiS * p22 + step.rateVariance;
       p11 = nextP11;
@@ -111,13 +116,11 @@ export function filterGlucoseForward(
     const v = y - predicted;
     const v2 = v * v;
     const r = sensorR + insertionExcessR * warmupShare;
-    let weight = 1;
-    let g = 1 / (signalVariance + r);
-    for (let k = 0; k < REWEIGHTING_ITERATIONS; k++) {
-      weight = (NU + 1) / (NU + (v2 * r * g + signalVariance) * g);
-      g = 1 / (weight * signalVariance + r);
-    }
-    const fInv = weight * g;
+    // One variational reweighting iteration (w = (ν+1)/(ν + (v²r/A + S)/A), A = S + r; 1/F = w/(wS + r)),
+    // written with the one division of filterFastLayerTrack.
+    const a = signalVariance + r;
+    const r2 = r * r;
+    const fInv = (NU1 * a * a) / (signalVariance * signalVariance * (NU1 * signalVariance + 3 * NU1 * r) + r2 * (DENOMINATOR_RS * signalVariance + (NU * r + v2)));
     const vScaled = v * fInv;
     a0 += m0 * vScaled;
     a1 += m1 * vScaled;
@@ -135,6 +138,20 @@ export function filterGlucoseForward(
     readings: count,
     lastMin: count > 0 ? lastMin : null,
     sensorStartMin: Number.isFinite(sensorStart) ? sensorStart : null,
+  };
+}
+
+/**
+ * The state after a refit's last reading (`readings` readings filtered): what filterGlucoseForward over the
+ * same readings from `initialGlucoseState` gives, bit for bit, at the refit's parameters.
+ */
+export function glucoseStateFromRefit(refit: Pick<PatientRefit, 'lastFiltered' | 'lastSensorStartMin' | 'lastReadingMin' | 'readingCount'>): GlucoseFilterState {
+  if (refit.lastFiltered.length !== FILTERED_STRIDE) throw new RangeError('a refit has the wrong number of filtered moments');
+  return {
+    moments: Array.from(refit.lastFiltered),
+    readings: refit.readingCount,
+    lastMin: refit.lastReadingMin,
+    sensorStartMin: Number.isFinite(refit.lastSensorStartMin) ? refit.lastSensorStartMin : null,
   };
 }
 

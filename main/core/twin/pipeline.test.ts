@@ -18,7 +18,8 @@ import { listAlerts } from '../alerts/alert-store.js';
 import { generateDemoPanel } from '../demo/panel.js';
 import { CareTwinStore } from '../store/store.js';
 import { CHEAP_KDF, DAY_MS, profile, withTempDir } from '../store/store-test-fixtures.js';
-import { filterGlucoseForward, initialGlucoseState } from './glucose-state.js';
+import { refitPatientTwin } from '../../../shared/model/glucose/patient-refit.js';
+import { filterGlucoseForward, glucoseStateFromRefit, initialGlucoseState } from './glucose-state.js';
 import { type StoredTwin, TwinPipeline, type TwinUpdate } from './pipeline.js';
 import { RefitCancelledError } from './refit-pool.js';
 
@@ -120,6 +121,23 @@ describe('glucose filter state', () => {
     const pieces = filterGlucoseForward(first, params, timeMin, mgDl, 400);
     expect(pieces).toEqual(whole);
     expect(whole.readings).toBe(timeMin.length);
+  });
+
+  it("a refit's last state equals filtering its readings from the prior, bit for bit (the twin takes it instead of refiltering)", () => {
+    const series = cgm(DAY0, 4 * 288, 9);
+    const keep = slice(series, (_, i) => i < 500 || i > 540);
+    keep.tMs[200] = keep.tMs[200]! + 23_000;
+    const timeMin = Float64Array.from(keep.tMs, (t) => t / 60_000);
+    const mgDl = Float64Array.from(keep.values);
+    for (const count of [timeMin.length, 560, 300]) {
+      const refit = refitPatientTwin({ timeMin: timeMin.slice(0, count), glucoseMgDl: mgDl.slice(0, count) }, { smooth: false });
+      const fromRefit = glucoseStateFromRefit(refit);
+      const refiltered = filterGlucoseForward(initialGlucoseState(refit.parameters), refit.parameters, timeMin, mgDl, 0, count);
+      expect(fromRefit).toEqual(refiltered);
+      // the sensor change (a 6 h silence after reading 500) is carried once the series reaches it
+      expect(fromRefit.sensorStartMin === null).toBe(count <= 500);
+      expect(refit.smoothedTail.logMean.length).toBe(0);
+    }
   });
 });
 

@@ -28,6 +28,7 @@ export function refitTransferList(result: PatientRefit): ArrayBuffer[] {
     result.daily.day,
     result.daily.meanLogGlucose,
     result.daily.readings,
+    result.lastFiltered,
   ];
   return [...new Set(arrays.map((array) => array.buffer))].filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer);
 }

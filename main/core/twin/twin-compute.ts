@@ -28,6 +28,7 @@ import {
   filterGlucoseForward,
   forecastFromState,
   type GlucoseFilterState,
+  glucoseStateFromRefit,
   type GlucoseForecastSummary,
   initialGlucoseState,
   type StoredBand,
@@ -212,16 +213,25 @@ function toMinutes(tMs: Float64Array, count: number): Float64Array {
  */
 let refitTrack: FastLayerTrack | null = null;
 
-/** The fast layer's hyperparameters and bands, fitted on readings before `throughMs` (refitPatientTwin). */
-function fitGlucose(cgm: SeriesInput, throughMs: number, warmStart: GlucoseFit['warmStart']): GlucoseFit {
+/** A fit, and the filter's state after the readings it was fitted on (at its parameters). */
+interface FittedGlucose {
+  readonly fit: GlucoseFit;
+  readonly state: GlucoseFilterState;
+}
+
+/**
+ * The fast layer's hyperparameters and bands, fitted on readings before `throughMs` (refitPatientTwin, without
+ * its smoother: the twin keeps the filter's state, not the smoothed signal).
+ */
+function fitGlucose(cgm: SeriesInput, throughMs: number, warmStart: GlucoseFit['warmStart']): FittedGlucose {
   const count = lowerBound(cgm.tMs, throughMs);
   refitTrack = ensureFastLayerTrack(refitTrack, count);
   const refit = refitPatientTwin(
     { timeMin: toMinutes(cgm.tMs, count), glucoseMgDl: cgm.values.slice(0, count) },
-    warmStart === null ? {} : { previous: warmStart.parameters, previousBands: warmStart.fittedBands.map(scaleMixture) },
+    warmStart === null ? { smooth: false } : { previous: warmStart.parameters, previousBands: warmStart.fittedBands.map(scaleMixture), smooth: false },
     refitTrack,
   );
-  return fitFromRefit(refit, throughMs, count, warmStart);
+  return { fit: fitFromRefit(refit, throughMs, count, warmStart), state: glucoseStateFromRefit(refit) };
 }
 
 export function fitFromRefit(refit: PatientRefit, throughMs: number, count: number, warmStart: GlucoseFit['warmStart']): GlucoseFit {
@@ -254,23 +264,32 @@ function updateGlucose(cgm: SeriesInput, previous: GlucoseTwin | null, options: 
   const lastMs = cgm.tMs[n - 1]!;
   let fit: GlucoseFit;
   let update: GlucoseTwin['update'] = 'full-filter';
+  // The filter's state after the refit's readings (its first `readings`), when there was a refit.
+  let refitState: GlucoseFilterState | null = null;
+  const refit = (throughMs: number, warmStart: GlucoseFit['warmStart']): GlucoseFit => {
+    const fitted = fitGlucose(cgm, throughMs, warmStart);
+    refitState = fitted.state;
+    update = 'refit';
+    return fitted.fit;
+  };
   if (options.mode === 'full' || previous === null) {
     const warm = previous === null ? null : warmStartOf(previous.fit);
-    fit = options.givenRefit !== undefined ? fitFromRefit(options.givenRefit, lastMs + 1, n, warm) : fitGlucose(cgm, lastMs + 1, warm);
-    update = 'refit';
+    if (options.givenRefit !== undefined) {
+      fit = fitFromRefit(options.givenRefit, lastMs + 1, n, warm);
+      refitState = glucoseStateFromRefit(options.givenRefit);
+      update = 'refit';
+    } else {
+      fit = refit(lastMs + 1, warm);
+    }
   } else {
     fit = previous.fit;
-    if (lowerBound(cgm.tMs, fit.fitThroughMs) !== fit.fitReadingCount) {
-      fit = fitGlucose(cgm, fit.fitThroughMs, fit.warmStart);
-      update = 'refit';
-    }
+    if (lowerBound(cgm.tMs, fit.fitThroughMs) !== fit.fitReadingCount) fit = refit(fit.fitThroughMs, fit.warmStart);
     const refreshDays = options.refreshDays ?? 1;
     const newestDayStartMs = utcDay(lastMs) * MS_PER_DAY;
     if (utcDay(lastMs) - utcDay(fit.fitThroughMs - 1) >= refreshDays && newestDayStartMs > fit.fitThroughMs && lowerBound(cgm.tMs, newestDayStartMs) > 0) {
       // Cold (from the population medians): a function of the data before the new day alone, so that a late
       // sample inside it re-runs it to the very fit an in-order arrival would have produced.
-      fit = fitGlucose(cgm, newestDayStartMs, null);
-      update = 'refit';
+      fit = refit(newestDayStartMs, null);
     }
   }
   const timeMin = toMinutes(cgm.tMs, n);
@@ -286,6 +305,11 @@ function updateGlucose(cgm: SeriesInput, previous: GlucoseTwin | null, options: 
   if (appendOnly) {
     state = filterGlucoseForward(stored, fit.parameters, timeMin, cgm.values, stored.readings, n);
     update = 'filter-forward';
+  } else if (refitState !== null) {
+    // The refit filtered its readings at these parameters already: the same state as refiltering them (bit
+    // for bit, see ./glucose-state.ts), so only the readings after them are filtered here.
+    const from: GlucoseFilterState = refitState;
+    state = from.readings === n ? from : filterGlucoseForward(from, fit.parameters, timeMin, cgm.values, from.readings, n);
   } else {
     state = filterGlucoseForward(initialGlucoseState(fit.parameters), fit.parameters, timeMin, cgm.values);
   }

@@ -77,6 +77,11 @@ export interface PatientRefitOptions {
   readonly maxEvaluations?: number;
   /** smoothed readings returned from the end of the series (default 288: a day of 5-min CGM) */
   readonly smoothedTailReadings?: number;
+  /**
+   * false: no smoother (what the living twin does: it keeps the filter's last state, not the smoothed
+   * signal); `smoothedTail` and `daily` then come back empty. Default true.
+   */
+  readonly smooth?: boolean;
 }
 
 export interface RefitForecast {
@@ -110,6 +115,10 @@ export interface PatientRefit {
   readonly logLikelihood: number;
   readonly observedCount: number;
   readonly lastReadingMin: number;
+  /** the filtered moments after the last reading (FILTERED_STRIDE layout, ./fast-layer.ts) */
+  readonly lastFiltered: Float64Array;
+  /** when the last reading's sensor started (−∞: no sensor change in the series) */
+  readonly lastSensorStartMin: number;
   readonly forecasts: readonly RefitForecast[];
   /** the smoothed signal μ + d (log mg/dL) at the last `smoothedTailReadings` readings */
   readonly smoothedTail: { readonly timeMin: Float64Array; readonly logMean: Float64Array; readonly logSd: Float64Array };
@@ -335,7 +344,8 @@ export function refitPatientTwin(series: PatientCgmSeries, options: PatientRefit
   const fit = fitRecentWindow(readings, options);
   const systems = new StepSystems(fit.parameters, timeline);
   const filter = filterFastLayerTrack(readings, timeline, systems, n, scratch);
-  smoothFastLayer(timeline, systems, scratch, n);
+  const smooth = options.smooth ?? true;
+  if (smooth) smoothFastLayer(timeline, systems, scratch, n);
 
   const horizons = options.horizonsMin ?? DEFAULT_HORIZONS_MIN;
   const lastMin = readings.timeMin[n - 1]!;
@@ -367,7 +377,7 @@ export function refitPatientTwin(series: PatientCgmSeries, options: PatientRefit
     };
   });
 
-  const tail = Math.min(n, options.smoothedTailReadings ?? DEFAULT_SMOOTHED_TAIL);
+  const tail = smooth ? Math.min(n, options.smoothedTailReadings ?? DEFAULT_SMOOTHED_TAIL) : 0;
   const smoothedTail = {
     timeMin: readings.timeMin.slice(n - tail),
     logMean: new Float64Array(tail),
@@ -389,9 +399,11 @@ export function refitPatientTwin(series: PatientCgmSeries, options: PatientRefit
     logLikelihood: filter.logLikelihood,
     observedCount: filter.observedCount,
     lastReadingMin: lastMin,
+    lastFiltered: windowMoments.slice(FILTERED_STRIDE * (n - 1 - first)),
+    lastSensorStartMin: timeline.sensorStartMin[n - 1]!,
     forecasts,
     smoothedTail,
-    daily: dailyMeans(readings.timeMin, scratch, n),
+    daily: smooth ? dailyMeans(readings.timeMin, scratch, n) : { day: new Int32Array(0), meanLogGlucose: new Float64Array(0), readings: new Int32Array(0) },
   };
 }
 
