@@ -302,15 +302,30 @@ export interface Forecast {
  */
 export function forecastFromFilter(model: StateSpaceModel, filtered: KalmanFilterResult, horizon: number): Forecast {
   const m = filtered.stateDim;
-  const p = filtered.observationDim;
   const n = filtered.stepCount;
   const mm = m * m;
   if (n === 0) throw new Error('forecastFromFilter: there is no filtered step to forecast from');
   if (filtered.diffuseStepCount === n) {
     throw new Error('forecastFromFilter: the state is still diffuse at the last step; forecasts would be unbounded');
   }
-  const a = filtered.filteredState.slice((n - 1) * m, n * m);
-  const P = filtered.filteredCovariance.slice((n - 1) * mm, n * mm);
+  return forecastFromFilteredState(
+    model,
+    filtered.filteredState.slice((n - 1) * m, n * m),
+    filtered.filteredCovariance.slice((n - 1) * mm, n * mm),
+    n,
+    horizon,
+  );
+}
+
+/**
+ * `forecastFromFilter` from the filtered state `a` and covariance `P` after step n − 1 of `model` (which this
+ * function overwrites), e.g. as ./kernels/sparse.ts's `filterToEnd` gives them.
+ */
+export function forecastFromFilteredState(model: StateSpaceModel, a: Float64Array, P: Float64Array, n: number, horizon: number): Forecast {
+  const m = model.stateDim;
+  const p = model.observationDim;
+  const mm = m * m;
+  if (a.length !== m || P.length !== mm) throw new Error(`forecastFromFilteredState: the state must have ${m} entries and its covariance ${mm}`);
   const scratch = new Float64Array(mm);
   const state = new Float64Array(horizon * m);
   const stateCovariance = new Float64Array(horizon * mm);

@@ -9,7 +9,8 @@
  * linear, nor monotone, in the daily mean, so it is projected by sampling state paths with a fixed seed
  * (deterministic) and applying the patient's within-day distribution to each sampled day (within-day.ts).
  */
-import { forecastFromFilter, runKalmanFilter } from '../kalman.js';
+import { forecastFromFilteredState } from '../kalman.js';
+import { compileSparseModel } from '../kernels/sparse.js';
 import { SeededGenerator, semidefiniteCholesky, sortTails, Z_CENTRAL_80, Z_CENTRAL_95, quantileOfSorted } from './distributions.js';
 import {
   ADAG_INTERCEPT_MG_DL,
@@ -157,13 +158,14 @@ export function projectDailyGlucose(input: DailyGlucoseInput, options: DailyGluc
     : fitPatientHyperparameters(series, population, scales, options.warmStart);
   const params = resolveParameters(population, fit.hyperparameters, scales, series);
   const { model, observations, stateDim: m } = buildGlucoseDailyModel(series, params);
-  const filtered = runKalmanFilter(model, observations);
+  // Only the origin day's filtered moments are used: the sparse kernel's (the generic filter's to rounding).
+  const filtered = compileSparseModel(model, observations).filterToEnd();
   const last = series.dayCount - 1;
-  const stateAtOrigin = filtered.filteredState.slice(last * m, (last + 1) * m);
-  const covarianceAtOrigin = filtered.filteredCovariance.slice(last * m * m, (last + 1) * m * m);
+  const stateAtOrigin = filtered.state;
+  const covarianceAtOrigin = filtered.covariance;
   const loadings = new StateLoadings(m);
 
-  const forecast = forecastFromFilter(model, filtered, horizon);
+  const forecast = forecastFromFilteredState(model, Float64Array.from(stateAtOrigin), Float64Array.from(covarianceAtOrigin), series.dayCount, horizon);
   const forecastMoments = (h: number, loading: Float64Array, intercept: number, extraVariance: number): Moments =>
     linearMoments(forecast.state, forecast.stateCovariance, m, h, loading, intercept, extraVariance);
   const dailyGlucose = bandSeries(horizon, (h) => {

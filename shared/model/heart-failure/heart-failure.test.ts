@@ -2,7 +2,7 @@
 // filter, calibrated projection bands, the fluid rate's response to a ramp, gaps widening the bands, the
 // diuretic input, the MAP fit and the no-future-leak property of the whole twin.
 import { describe, expect, it } from 'vitest';
-import { runKalmanFilter } from '../kalman.js';
+import { forecastFromFilter, runKalmanFilter } from '../kalman.js';
 import { createHeartFailureTrack, filterHeartFailure } from './filter.js';
 import { fitHeartFailureMap, fitHeartFailurePopulation, HF_POPULATION, withHfParameters } from './fit.js';
 import {
@@ -70,6 +70,27 @@ describe('heart-failure kernel', () => {
       if (Number.isNaN(expected)) expect(track.standardisedInnovation[i]).toBeNaN();
       else expect(track.standardisedInnovation[i]).toBeCloseTo(expected, 9);
     }
+
+    // The projection (filtered by the sparse kernel) equals the generic filter's forecast, with the outlier's
+    // effective variance and a planned dose change.
+    const futureDose = 30;
+    const projected = projectHeartFailure(
+      { system, observations, effectiveObservationVariance: track.effectiveObservationVariance, firstDay: 0, referenceLoopDiureticMgPerDay: 40, currentLoopDiureticMgPerDay: 40 },
+      { plannedLoopDiureticMgPerDay: 40 + futureDose },
+    );
+    const projectionModel = heartFailureStateSpaceModel(system, observations.doseChangeMgPerDay, {
+      observationVariance: track.effectiveObservationVariance,
+      futureDoseChangeMgPerDay: futureDose,
+    });
+    const forecast = forecastFromFilter(projectionModel, runKalmanFilter(projectionModel, observations.values), 14);
+    projected.days.forEach((day, k) => {
+      const mean = forecast.observationMean[k * p + HF_OBSERVATION.weight]!;
+      const sd = Math.sqrt(forecast.observationVariance[k * p + HF_OBSERVATION.weight]!);
+      expect(Math.abs(day.weightKg.mean - mean)).toBeLessThan(1e-9 * Math.abs(mean));
+      expect(Math.abs(day.weightKg.upper95 - day.weightKg.mean - 1.959963984540054 * sd)).toBeLessThan(1e-9 * sd);
+      const fluid = forecast.state[k * m + HF_STATE.fluidExcess]!;
+      expect(Math.abs(day.fluidExcessKg.mean - fluid)).toBeLessThan(1e-9 * (1 + Math.abs(fluid)));
+    });
   });
 
   it('gives i.i.d. N(0,1) congestion scores on data from the model', () => {

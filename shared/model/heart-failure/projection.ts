@@ -1,10 +1,11 @@
 /**
  * Weight and fluid-excess projections with 80 % and 95 % bands, from the last filtered day forward, by
- * the generic forecaster of ../kalman.ts on the heart-failure model. The diuretic dose stays as it is
+ * the generic forecaster of ../kalman.ts on the heart-failure model (filtered by ../kernels/sparse.ts). The diuretic dose stays as it is
  * unless a planned dose is given, so "what if the dose goes up by 40 mg" is one call; its effect carries
  * the uncertainty of the patient's dose response κ.
  */
-import { forecastFromFilter, runKalmanFilter } from '../kalman.js';
+import { forecastFromFilteredState } from '../kalman.js';
+import { compileSparseModel } from '../kernels/sparse.js';
 import { HF_OBSERVATION, HF_OBSERVATION_DIM, HF_STATE, HF_STATE_DIM, heartFailureStateSpaceModel, type HeartFailureObservations, type HeartFailureSystem } from './model.js';
 import { Z_80, Z_95 } from './normal.js';
 
@@ -57,8 +58,9 @@ export function projectHeartFailure(
     ...(input.effectiveObservationVariance ? { observationVariance: input.effectiveObservationVariance } : {}),
     futureDoseChangeMgPerDay: plannedDose - input.referenceLoopDiureticMgPerDay,
   });
-  const filtered = runKalmanFilter(model, observations.values);
-  const forecast = forecastFromFilter(model, filtered, horizon);
+  // The last day's filtered moments from the sparse kernel (the generic filter's to rounding; 15 states, T and Z mostly zeros).
+  const end = compileSparseModel(model, observations.values).filterToEnd();
+  const forecast = forecastFromFilteredState(model, end.state, end.covariance, n, horizon);
   const m = HF_STATE_DIM;
   const p = HF_OBSERVATION_DIM;
   const f = HF_STATE.fluidExcess;

@@ -45,6 +45,16 @@ describe('sparseLogLikelihood', () => {
       const sparse = sparseLogLikelihood(model, observations);
       expect(sparse.observedCount).toBe(generic.observedCount);
       expect(Math.abs(sparse.logLikelihood - generic.logLikelihood)).toBeLessThan(1e-9 * Math.abs(generic.logLikelihood));
+      // the filtered moments after the last day, what a projection starts from
+      const end = compileSparseModel(model, observations).filterToEnd();
+      expect(end.logLikelihood).toBe(sparse.logLikelihood);
+      const m = model.stateDim;
+      const last = generic.stepCount - 1;
+      const genericState = generic.filteredState.subarray(last * m, (last + 1) * m);
+      const genericCovariance = generic.filteredCovariance.subarray(last * m * m, (last + 1) * m * m);
+      const scale = Math.max(...Array.from(genericCovariance, Math.abs));
+      end.state.forEach((x, r) => expect(Math.abs(x - genericState[r]!)).toBeLessThan(1e-9 * Math.max(1, Math.abs(genericState[r]!))));
+      end.covariance.forEach((x, k) => expect(Math.abs(x - genericCovariance[k]!)).toBeLessThan(1e-9 * scale));
     }
   });
 
