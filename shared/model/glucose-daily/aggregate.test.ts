@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateCgmDaily } from './aggregate.js';
+import { aggregateCgmDaily, sortLogs } from './aggregate.js';
 import { projectDailyGlucose } from './project.js';
 import { type DailyGlucoseInput, WITHIN_DAY_PROBABILITIES } from './types.js';
 
@@ -16,6 +16,29 @@ function readings(startMs: number, count: number, value: (k: number) => number):
   }
   return { tMs, mgDl };
 }
+
+describe('sortLogs', () => {
+  it('sorts as Float64Array.sort does: whole mg/dL counted, anything else sorted, and no count left behind', () => {
+    let state = 7;
+    const uniform = (): number => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+    const cases: number[][] = [
+      Array.from({ length: 288 }, () => 40 + Math.floor(uniform() * 360)),
+      [120, 120, 120, 39, 401, 1023, 1, 120],
+      [100, 150.5, 80, 100], // a fraction part way: sorted, and the counts made so far are cleared
+      Array.from({ length: 100 }, () => 40 + Math.floor(uniform() * 70)), // covers the 100 above
+      [2000, 100, 100, 5000], // beyond the counted range
+      [55],
+    ];
+    for (const values of cases) {
+      const logs = Float64Array.from(values, Math.log);
+      const expected = Float64Array.from(logs).sort();
+      expect(sortLogs(values, logs)).toEqual(expected);
+    }
+  });
+});
 
 describe('aggregateCgmDaily', () => {
   it('summarises zone-less readings per UTC day: mean, wear, SD of ln glucose, residual quantiles', () => {
