@@ -48,7 +48,7 @@ const tasks = {
       outfile: 'dist/electron/main.cjs',
       platform: 'node',
       format: 'cjs',
-      // ESM-only dependencies (@noble/*, zod) are bundled into the CommonJS main; the native addon is not.
+      // ESM-only dependencies (@noble/hashes, zod) and libsodium (WebAssembly inlined) are bundled into the CommonJS main; the native addon is not.
       external: ['electron', 'better-sqlite3'],
       // CommonJS has no import.meta: the core's `new URL(..., import.meta.url)` gets this file's URL instead.
       define: { 'import.meta.url': '__caretwinMainUrl' },

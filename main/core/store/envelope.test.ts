@@ -1,6 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../shared/ipc/errors.js';
-import { ENVELOPE_HEADER_BYTES, ENVELOPE_OVERHEAD, envelopeKeyId, open, seal } from './envelope.js';
+import { cryptoReady, ENVELOPE_HEADER_BYTES, ENVELOPE_OVERHEAD, envelopeKeyId, open, seal } from './envelope.js';
+
+beforeAll(() => cryptoReady());
+
+/** The associated data as the format defines it: the binding's UTF-8, a zero byte, the version, the key id (uint32 BE). */
+function formatAssociatedData(binding: string, keyId: number): Uint8Array {
+  const text = new TextEncoder().encode(binding);
+  return Uint8Array.from([...text, 0, 1, keyId >>> 24, (keyId >>> 16) & 0xff, (keyId >>> 8) & 0xff, keyId & 0xff]);
+}
 
 const key = { keyId: 7, key: new Uint8Array(32).map((_, i) => i * 3 + 1) };
 const otherKey = { keyId: 7, key: new Uint8Array(32).map((_, i) => 255 - i) };
@@ -23,6 +32,19 @@ function expectTampered(fn: () => unknown, kind = 'chunks'): void {
 }
 
 describe('envelope', () => {
+  it('is XChaCha20-Poly1305 as another implementation (@noble/ciphers) makes it: blobs open both ways', () => {
+    for (const message of [plaintext, new Uint8Array(0), new Uint8Array(3000).map((_, i) => (i * 7) & 0xff)]) {
+      const ad = formatAssociatedData(binding, key.keyId);
+      const ours = seal(key, message, binding);
+      const theirs = xchacha20poly1305(key.key, ours.subarray(5, ENVELOPE_HEADER_BYTES), ad).decrypt(ours.subarray(ENVELOPE_HEADER_BYTES));
+      expect(Buffer.from(theirs)).toEqual(Buffer.from(message));
+      const nonce = new Uint8Array(24).map((_, i) => 200 - i);
+      const nobleBlob = Uint8Array.from([1, 0, 0, 0, 7, ...nonce, ...xchacha20poly1305(key.key, nonce, ad).encrypt(message)]);
+      expect(Buffer.from(open(key, nobleBlob, binding))).toEqual(Buffer.from(message));
+      expectTampered(() => open(key, nobleBlob, binding.replace('20513', '20514')));
+    }
+  });
+
   it('round-trips, with the version, key id and a fresh random nonce in the header', () => {
     const a = seal(key, plaintext, binding);
     const b = seal(key, plaintext, binding);

@@ -12,7 +12,7 @@ import { randomFillSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DATA_CLASSES, type DataClass } from '../../../shared/domain/streams.js';
 import { AppError } from '../../../shared/ipc/errors.js';
-import { KEY_BYTES, open, seal, tampered, type EnvelopeKey } from './envelope.js';
+import { cryptoReady, KEY_BYTES, open, seal, tampered, type EnvelopeKey } from './envelope.js';
 
 /** Consent data classes, plus the patient's own profile. */
 export type KeyScope = DataClass | 'profile';
@@ -101,6 +101,7 @@ export function checkPasscode(passcode: unknown): asserts passcode is string {
 
 /** Derives the key-encryption key. Argon2id is deliberately slow: this is the one await of unlocking. */
 export async function deriveKek(passcode: string, params: KdfParams): Promise<Uint8Array> {
+  await cryptoReady();
   // NFC: the same passcode typed through different input methods must give the same key.
   const password = new TextEncoder().encode(passcode.normalize('NFC'));
   try {
