@@ -36,7 +36,7 @@ import {
   storedBand,
 } from './glucose-state.js';
 
-export const GLUCOSE_FAST_MODEL_VERSION = 'glucose-fast-1';
+export const GLUCOSE_FAST_MODEL_VERSION = 'glucose-fast-2';
 export const LIVING_TWIN_VERSION = 'living-twin-1';
 export const TWIN_RECORD = 'derived.twin';
 const MINUTE_MS = 60_000;

@@ -185,6 +185,48 @@ describe('scale uncertainty of the recalibration', () => {
     expect(one.scaleFactors[0]).toBeCloseTo(Math.sqrt(errors.reduce((s, u) => s + u * u, 0) / errors.length), 12);
   });
 
+  it("lands on plain EM's fixed point (SQUAREM), from the default start and from a previous mixture", () => {
+    // Plain EM, run until it stops moving: the reference.
+    const plainEm = (u: Float64Array, start: [number, number, number]): [number, number, number] => {
+      let [w, a, b] = start;
+      for (let k = 0; k < 200_000; k++) {
+        let r0Sum = 0;
+        let r0Squares = 0;
+        let r1Squares = 0;
+        for (const x of u) {
+          const p0 = (w / Math.sqrt(a)) * Math.exp((-0.5 * x * x) / a);
+          const p1 = ((1 - w) / Math.sqrt(b)) * Math.exp((-0.5 * x * x) / b);
+          const r0 = p0 / (p0 + p1);
+          r0Sum += r0;
+          r0Squares += r0 * x * x;
+          r1Squares += (1 - r0) * x * x;
+        }
+        const next: [number, number, number] = [r0Sum / u.length, r0Squares / r0Sum, r1Squares / (u.length - r0Sum)];
+        const change = Math.abs(next[0] - w) + Math.abs(next[1] - a) / a + Math.abs(next[2] - b) / b;
+        [w, a, b] = next;
+        if (change < 1e-12) break;
+      }
+      return [w, a, b];
+    };
+    for (const [seed, wideShare, wideScale] of [
+      [31, 0.1, 3],
+      [32, 0.3, 1.8],
+      [33, 0.05, 6],
+    ] as const) {
+      const normal = normalSampler(seededRandom(seed));
+      const random = seededRandom(seed + 100);
+      const errors = Float64Array.from({ length: 1500 }, () => (random() < wideShare ? wideScale : 1) * normal());
+      const pooled = errors.reduce((s, u) => s + u * u, 0) / errors.length;
+      const [w, a, b] = plainEm(errors, [0.7, 0.5 * pooled, 2.2 * pooled]);
+      const previous = { weights: Float64Array.of(0.5, 0.5), scaleFactors: Float64Array.of(0.8, 2) };
+      for (const fitted of [fitScaleMixture(errors), fitScaleMixture(errors, previous)]) {
+        expect(fitted.weights[0]).toBeCloseTo(w, 3);
+        expect(fitted.scaleFactors[0]! ** 2 / a).toBeCloseTo(1, 2);
+        expect(fitted.scaleFactors[1]! ** 2 / b).toBeCloseTo(1, 2);
+      }
+    }
+  });
+
   it('keeps short-series bands calibrated from the first refit on (6 h burn-in, 2 h refits)', () => {
     const [at30, at60] = coverageOnShortSeries(Array.from({ length: 24 }, (_, k) => 100 + k));
     // Measured: 81.0 / 95.3 % at 30 min, 83.6 / 96.0 % at 60 min; with the mixture used as fitted (no
