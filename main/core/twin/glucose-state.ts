@@ -22,19 +22,15 @@ import {
   LEVEL_PRIOR_MEAN,
   LEVEL_PRIOR_SD,
   SENSOR_CHANGE_GAP_MIN,
-  SENSOR_NOISE_DEGREES_OF_FREEDOM,
   SENSOR_WARMUP_MIN,
   stationaryDeviationCovariance,
   StepSystems,
 } from '../../../shared/model/glucose/fast-layer.js';
+import { robustInverseInnovationVariance } from '../../../shared/model/glucose/fast-layer-smoother.js';
 import type { PatientRefit } from '../../../shared/model/glucose/patient-refit.js';
 import type { ScaleMixture } from '../../../shared/model/glucose/recalibration.js';
 import { TwinForecast } from '../../../shared/model/glucose/twin-forecaster.js';
 
-const NU = SENSOR_NOISE_DEGREES_OF_FREEDOM;
-const NU1 = NU + 1;
-/** The r²S coefficient of the robust 1/F's denominator, as fast-layer-smoother.ts's. */
-const DENOMINATOR_RS = 3 * NU + 2;
 
 /** The filtered state after a patient's last reading, JSON-safe (null for −∞/NaN). */
 export interface GlucoseFilterState {
@@ -116,11 +112,7 @@ export function filterGlucoseForward(
     const v = y - predicted;
     const v2 = v * v;
     const r = sensorR + insertionExcessR * warmupShare;
-    // One variational reweighting iteration (w = (ν+1)/(ν + (v²r/A + S)/A), A = S + r; 1/F = w/(wS + r)),
-    // written with the one division of filterFastLayerTrack.
-    const a = signalVariance + r;
-    const r2 = r * r;
-    const fInv = (NU1 * a * a) / (signalVariance * signalVariance * (NU1 * signalVariance + 3 * NU1 * r) + r2 * (DENOMINATOR_RS * signalVariance + (NU * r + v2)));
+    const fInv = robustInverseInnovationVariance(signalVariance, r, v2);
     const vScaled = v * fInv;
     a0 += m0 * vScaled;
     a1 += m1 * vScaled;

@@ -30,6 +30,19 @@ const INV_NU = 1 / NU;
 /** The r²S coefficient of the robust 1/F's denominator: 2ν + (ν+1) + 1 (14 for ν = 4). */
 const DENOMINATOR_RS = 3 * NU + 2;
 const STUDENT_T_LOG_CONSTANT = Math.log(0.75 * Math.sqrt(Math.PI)) - 0.5 * Math.log(NU * Math.PI);
+/**
+ * 1/F of a CGM reading after one variational Student-t reweighting (w = (ν+1)/(ν + (v²r/A + S)/A), A = S + r;
+ * 1/F = w/(wS + r)), written with one division: the denominator 5S³ + 15rS² + 14r²S + 4r³ + r²v² (ν = 4) as
+ * S²(5S + 15r) + r²(14S + 4r + v²). S: predicted signal variance, r: sensor variance, v²: squared innovation.
+ * The refit's filter and the living twin's (main/core/twin/glucose-state.ts) both call this, so their states
+ * agree bit for bit.
+ */
+export function robustInverseInnovationVariance(signalVariance: number, r: number, v2: number): number {
+  const a = signalVariance + r;
+  const r2 = r * r;
+  return (NU1 * a * a) / (signalVariance * signalVariance * (NU1 * signalVariance + 3 * NU1 * r) + r2 * (DENOMINATOR_RS * signalVariance + (NU * r + v2)));
+}
+
 /** StepSystems.table entries per step length (φ_d, c, φ_s, Q_μμ, Q_dd, Q_ds, Q_ss). */
 const STEP_STRIDE = 7;
 
@@ -176,9 +189,7 @@ export function filterFastLayerTrack(
       // ./fit-likelihood.ts in the chain: the same 1/F as filterFastLayer's to rounding.
       const r = sensorR + insertionExcessR * warmupShare[t]!;
       const a = signalVariance + r;
-      // The denominator expanded in S (ν = 4): 5S³ + 15rS² + 14r²S + 4r³ + r²v², as S²(5S + 15r) + r²(14S + 4r + v²).
-      const r2 = r * r;
-      fInv = (NU1 * a * a) / (signalVariance * signalVariance * (NU1 * signalVariance + 3 * NU1 * r) + r2 * (DENOMINATOR_RS * signalVariance + (NU * r + v2)));
+      fInv = robustInverseInnovationVariance(signalVariance, r, v2);
       if (limit === Censoring.None) {
         const tail = 1 + (v2 / a) * INV_NU;
         const tail2 = tail * tail;
