@@ -83,6 +83,22 @@ describe('alignment does not depend on arrival order within the lateness bound',
     );
   });
 
+  it('a batch that releases two samples of one source id 11 min apart keeps both, whatever came first (found by the property above)', async () => {
+    const cgm = (tMs: number, sourceId?: string): Sample => ({ patientId: 'p2', stream: STREAM.cgm, tMs, value: 100, source: 'dexcom', ...(sourceId ? { sourceId } : {}) });
+    const earlier = cgm(1_710_136_800_000, '36');
+    const later = cgm(1_710_137_480_000, '36');
+    const a = cgm(1_710_138_080_000);
+    const b = cgm(1_710_138_100_000);
+    const spec = SPECS[0]!;
+    const latenessMs = 607_907;
+    const inOrder = await alignSamples([earlier, later, a, b], { latenessMs }, spec);
+    // b's arrival moves the watermark past `later` and `earlier` is not yet forgotten when `later` is released.
+    const delivered = await alignSamples([earlier, later, b, a], { latenessMs }, spec);
+    expect(delivered.frames).toEqual(inOrder.frames);
+    const frame = inOrder.frames.find((f) => f.startMs <= later.tMs && later.tMs < f.endMs)!;
+    expect(frame.cells[STREAM.cgm]!.count).toBe(1);
+  });
+
   it('any permutation at all gives the same frames when the bound covers the stream', async () => {
     await fc.assert(
       fc.asyncProperty(

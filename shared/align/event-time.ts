@@ -156,11 +156,17 @@ class PatientTimeline {
     this.forget();
   }
 
-  /** `sample` is not older than anything released: compare with the newest released samples of its stream. */
+  /**
+   * `sample` is not older than anything released: compare with the newest released samples of its stream. A
+   * repeat by source id counts back to `rememberMs` (and the stream's tolerance) before the sample's own time, a
+   * window of event time: what `forget` has not yet dropped depends on how far the watermark had moved when this
+   * batch began, which depends on arrival order (a batch releasing two samples of one id 11 min apart kept one
+   * or both by that accident).
+   */
   private findDuplicateInOrder(sample: Sample): { of: Sample; by: 'source-id' | 'value' } | null {
-    const byId = this.byId(sample);
-    if (byId !== null) return byId;
     const tol = this.tolerance(sample.stream);
+    const byId = this.byId(sample);
+    if (byId !== null && byId.of.tMs >= sample.tMs - this.rememberMs - tol.withinMs) return byId;
     for (let i = this.released.length - 1; i >= this.head; i--) {
       const r = this.released[i]!;
       if (r.tMs < sample.tMs - tol.withinMs) break;
