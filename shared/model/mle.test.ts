@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { minimiseNelderMead } from './mle.js';
+import { minimiseBfgs, minimiseNelderMead } from './mle.js';
 
 describe('minimiseNelderMead', () => {
   it('finds the Rosenbrock minimum at (1, 1)', () => {
@@ -41,5 +41,69 @@ describe('minimiseNelderMead', () => {
     expect(result.evaluations).toBe(evaluations);
     // The check is made between iterations; a shrink step in progress can use dim + 2 more.
     expect(evaluations).toBeLessThanOrEqual(20 + 2 + 2);
+  });
+});
+
+describe('minimiseBfgs', () => {
+  it('finds the Rosenbrock minimum at (1, 1)', () => {
+    const rosenbrock = (x: Float64Array): number => 100 * (x[1]! - x[0]! ** 2) ** 2 + (1 - x[0]!) ** 2;
+    const result = minimiseBfgs(rosenbrock, [-1.2, 1], { gradientStep: 1e-7, decreaseTolerance: 1e-10 });
+    expect(result.converged).toBe(true);
+    expect(result.point[0]).toBeCloseTo(1, 3);
+    expect(result.point[1]).toBeCloseTo(1, 3);
+  });
+
+  it('learns an ill-scaled quadratic, and with its inverse Hessian given needs one step', () => {
+    const centre = [3, -1, 0.5, 10];
+    const weights = [1, 10, 100, 0.1];
+    const quadratic = (x: Float64Array): number => x.reduce((sum, xi, i) => sum + weights[i]! * (xi - centre[i]!) ** 2, 0);
+    const cold = minimiseBfgs(quadratic, [0, 0, 0, 0], { gradientStep: 1e-6, maxStep: 20 });
+    expect(cold.converged).toBe(true);
+    centre.forEach((value, i) => expect(cold.point[i]).toBeCloseTo(value, 3));
+    // The learnt inverse Hessian is the true one, diag(1 / 2w), to a few per cent.
+    weights.forEach((w, i) => expect(cold.inverseHessian[i * 4 + i]! * 2 * w).toBeCloseTo(1, 1));
+    const exact = new Float64Array(16);
+    weights.forEach((w, i) => (exact[i * 4 + i] = 1 / (2 * w)));
+    const warm = minimiseBfgs(quadratic, [0, 0, 0, 0], { gradientStep: 1e-6, maxStep: 20, inverseHessian: exact });
+    // Start, its gradient, one full step, the gradient there: 1 + 4 + 1 + 4 evaluations.
+    expect(warm.evaluations).toBe(10);
+    centre.forEach((value, i) => expect(warm.point[i]).toBeCloseTo(value, 3));
+    expect(cold.evaluations).toBeGreaterThan(warm.evaluations);
+  });
+
+  it('never steps further than maxStep in a coordinate', () => {
+    const points: number[] = [];
+    minimiseBfgs(
+      (x) => {
+        points.push(x[0]!);
+        return (x[0]! - 100) ** 2;
+      },
+      [0],
+      { maxStep: 2, maxEvaluations: 12 },
+    );
+    for (let k = 1; k < points.length; k++) expect(Math.abs(points[k]! - points[k - 1]!)).toBeLessThanOrEqual(2 + 1e-9);
+  });
+
+  it('treats NaN as +∞ and backs off into the valid region', () => {
+    const sqrtBowl = (x: Float64Array): number => Math.sqrt(x[0]!) + (x[0]! - 2) ** 2;
+    const result = minimiseBfgs(sqrtBowl, [3], { maxStep: 10 });
+    expect(result.point[0]).toBeGreaterThan(0);
+    expect(Number.isFinite(result.value)).toBe(true);
+    expect(result.value).toBeLessThan(sqrtBowl(Float64Array.of(3)));
+  });
+
+  it('stops within maxEvaluations and says it did not converge', () => {
+    let evaluations = 0;
+    const result = minimiseBfgs(
+      (x) => {
+        evaluations++;
+        return 100 * (x[1]! - x[0]! ** 2) ** 2 + (1 - x[0]!) ** 2;
+      },
+      [-1.2, 1],
+      { maxEvaluations: 20, decreaseTolerance: 1e-14 },
+    );
+    expect(result.converged).toBe(false);
+    expect(evaluations).toBeLessThanOrEqual(20);
+    expect(result.evaluations).toBe(evaluations);
   });
 });

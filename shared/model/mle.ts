@@ -108,6 +108,129 @@ export function minimiseNelderMead(
   return { point: Float64Array.from(vertices[bestIndex]!), value: values[bestIndex]!, evaluations, converged };
 }
 
+export interface QuasiNewtonOptions {
+  /** Inverse Hessian to start from (n×n, row-major), e.g. a previous fit's; default `initialScale` × I. */
+  readonly inverseHessian?: ArrayLike<number>;
+  /** Diagonal of the default starting inverse Hessian (default 1). */
+  readonly initialScale?: number;
+  /** Forward-difference step of the gradient (default 1e-4). */
+  readonly gradientStep?: number;
+  /** Stop when the next quasi-Newton step would lower the objective by at most this much, ½ g'Hg (default 1e-8). */
+  readonly decreaseTolerance?: number;
+  /** Longest step in any coordinate (default 1): a poor curvature estimate cannot jump far. */
+  readonly maxStep?: number;
+  /** Hard limit on objective evaluations (default 5000). */
+  readonly maxEvaluations?: number;
+}
+
+export interface QuasiNewtonResult extends MinimisationResult {
+  /** The final BFGS inverse Hessian (n×n, row-major): the next warm start's curvature. */
+  readonly inverseHessian: Float64Array;
+}
+
+/**
+ * BFGS with forward-difference gradients and a backtracking (Armijo) line search, for smooth objectives
+ * of a few parameters. Against Nelder–Mead it uses the curvature it learns, and it can start from a
+ * previous fit's: on the heart-failure MAP fits it reaches the optimum in about half the evaluations
+ * (heart-failure/README.md). A NaN objective value counts as +∞, as there. Converged means the predicted
+ * decrease fell below `decreaseTolerance`; a line search that finds no decrease, or the budget running
+ * out, ends it unconverged at the best point found.
+ */
+export function minimiseBfgs(
+  objective: (point: Float64Array) => number,
+  start: ArrayLike<number>,
+  options: QuasiNewtonOptions = {},
+): QuasiNewtonResult {
+  const n = start.length;
+  const h = options.gradientStep ?? 1e-4;
+  const decreaseTolerance = options.decreaseTolerance ?? 1e-8;
+  const maxStep = options.maxStep ?? 1;
+  const maxEvaluations = options.maxEvaluations ?? 5000;
+  let evaluations = 0;
+  const evaluate = (point: Float64Array): number => {
+    evaluations++;
+    const value = objective(point);
+    return Number.isNaN(value) ? Number.POSITIVE_INFINITY : value;
+  };
+  const H = new Float64Array(n * n);
+  if (options.inverseHessian && options.inverseHessian.length === n * n) H.set(options.inverseHessian);
+  else for (let i = 0; i < n; i++) H[i * n + i] = options.initialScale ?? 1;
+
+  const x = Float64Array.from(start);
+  let value = evaluate(x);
+  const gradientAt = (point: Float64Array, atValue: number, out: Float64Array): void => {
+    for (let i = 0; i < n; i++) {
+      const xi = point[i]!;
+      point[i] = xi + h;
+      out[i] = (evaluate(point) - atValue) / h;
+      point[i] = xi;
+    }
+  };
+  let g = new Float64Array(n);
+  let gNext = new Float64Array(n);
+  const direction = new Float64Array(n);
+  const trial = new Float64Array(n);
+  const s = new Float64Array(n);
+  const y = new Float64Array(n);
+  const Hy = new Float64Array(n);
+  if (Number.isFinite(value)) gradientAt(x, value, g);
+  let converged = false;
+  while (Number.isFinite(value) && evaluations + n + 1 <= maxEvaluations) {
+    let slope = 0;
+    let longest = 0;
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum -= H[i * n + j]! * g[j]!;
+      direction[i] = sum;
+      slope += g[i]! * sum;
+      longest = Math.max(longest, Math.abs(sum));
+    }
+    if (!(slope < 0) || -0.5 * slope <= decreaseTolerance) {
+      converged = -0.5 * slope <= decreaseTolerance;
+      break;
+    }
+    let t = longest > maxStep ? maxStep / longest : 1;
+    let trialValue = Number.POSITIVE_INFINITY;
+    let accepted = false;
+    while (evaluations + n < maxEvaluations) {
+      for (let i = 0; i < n; i++) trial[i] = x[i]! + t * direction[i]!;
+      trialValue = evaluate(trial);
+      if (trialValue <= value + 1e-4 * t * slope) {
+        accepted = true;
+        break;
+      }
+      t *= 0.5;
+      if (t * longest < 1e-10) break;
+    }
+    if (!accepted) break;
+    gradientAt(trial, trialValue, gNext);
+    let sy = 0;
+    for (let i = 0; i < n; i++) {
+      s[i] = trial[i]! - x[i]!;
+      y[i] = gNext[i]! - g[i]!;
+      sy += s[i]! * y[i]!;
+    }
+    x.set(trial);
+    value = trialValue;
+    [g, gNext] = [gNext, g];
+    // Curvature condition: skip the update where the objective is not locally convex along s.
+    if (sy > 1e-12) {
+      let yHy = 0;
+      for (let i = 0; i < n; i++) {
+        let sum = 0;
+        for (let j = 0; j < n; j++) sum += H[i * n + j]! * y[j]!;
+        Hy[i] = sum;
+        yHy += y[i]! * sum;
+      }
+      const scale = (sy + yHy) / (sy * sy);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) H[i * n + j] = H[i * n + j]! + scale * s[i]! * s[j]! - (Hy[i]! * s[j]! + s[i]! * Hy[j]!) / sy;
+      }
+    }
+  }
+  return { point: x, value, evaluations, converged, inverseHessian: H };
+}
+
 function replaceVertex(
   vertices: Float64Array[],
   values: number[],

@@ -109,8 +109,15 @@ export function filterHeartFailure(
       // M = P z over the row's nonzero states, F_* = z'M. Only P's upper triangle is kept (below).
       let forecast = 0;
       for (let k = 0; k < nnz; k++) forecast += coefficient[k]! * a[index[k]!]!;
-      gainDirection.fill(0);
-      for (let k = 0; k < nnz; k++) {
+      {
+        // The first nonzero state's term is assigned, the others added, in the same order as a sum from 0.
+        const j = index[0]!;
+        const cj = coefficient[0]!;
+        for (let r = 0; r < j; r++) gainDirection[r] = cj * P[r * m + j]!;
+        const rowJ = j * m;
+        for (let r = j; r < m; r++) gainDirection[r] = cj * P[rowJ + r]!;
+      }
+      for (let k = 1; k < nnz; k++) {
         const j = index[k]!;
         const cj = coefficient[k]!;
         for (let r = 0; r < j; r++) gainDirection[r] = gainDirection[r]! + cj * P[r * m + j]!;
@@ -131,6 +138,8 @@ export function filterHeartFailure(
       for (let r = 0; r < m; r++) a[r] = a[r]! + gainDirection[r]! * v * fInv;
       for (let r = 0; r < m; r++) {
         const gr = gainDirection[r]! * fInv;
+        // A state the reading says nothing about (no covariance with its row yet) keeps its row as it is.
+        if (gr === 0) continue;
         const rowR = r * m;
         for (let c = r; c < m; c++) P[rowR + c] = P[rowR + c]! - gr * gainDirection[c]!;
       }

@@ -3,9 +3,9 @@
  * pooled maximum likelihood over a panel, then per patient a maximum a posteriori (MAP) fit of the
  * handful that differ most between patients (how noisy their scale and devices are, how much their
  * weight wanders), shrunk towards the population by a log-normal prior and warm-started from the
- * previous fit. A fit through day r reads days 0 … r only.
+ * previous fit: its estimate and its curvature. A fit through day r reads days 0 … r only.
  */
-import { minimiseNelderMead } from '../mle.js';
+import { minimiseBfgs, minimiseNelderMead } from '../mle.js';
 import { filterHeartFailure } from './filter.js';
 import {
   compileHeartFailureSystem,
@@ -87,6 +87,8 @@ export interface HeartFailureFit {
   readonly parameters: HeartFailureParameters;
   /** The patient parameters on their log scale, in `population.patientParameters` order: the next warm start. */
   readonly estimate: Float64Array;
+  /** BFGS's inverse Hessian of the negative log posterior at `estimate` (row-major): the next warm start's curvature. */
+  readonly inverseHessian: Float64Array;
   readonly logPosterior: number;
   readonly evaluations: number;
   readonly converged: boolean;
@@ -95,13 +97,26 @@ export interface HeartFailureFit {
 export interface HeartFailureFitOptions {
   /** Start here (a previous fit's `estimate`) instead of at the population values. */
   readonly warmStart?: Float64Array;
+  /**
+   * The previous fit's curvature (its `inverseHessian` and `throughIndex`): the log likelihood grows with
+   * the days read, so its inverse Hessian is scaled by their ratio and starts this fit's BFGS.
+   */
+  readonly warmCurvature?: { readonly inverseHessian: ArrayLike<number>; readonly throughIndex: number };
   readonly maxEvaluations?: number;
 }
 
+/** BFGS stops when its next step would gain less than this in log posterior (see fitHeartFailureMap). */
+const MAP_DECREASE_TOLERANCE = 0.01;
+/** Forward-difference step on the log scales: far above rounding (values ~10², eps ~10⁻¹⁴), far below curvature. */
+const MAP_GRADIENT_STEP = 1e-4;
+
 /**
  * MAP of the patient parameters from days 0 … throughIndex: maximises log-likelihood + log prior with
- * Nelder–Mead on the log scales. A signal without readings contributes no likelihood, so its noise stays
- * at the population value.
+ * BFGS on the log scales (forward-difference gradients). A signal without readings contributes no
+ * likelihood, so its noise stays at the population value.
+ *
+ * hf-daily-4: BFGS instead of Nelder–Mead. Started from the previous fit's estimate and curvature it needs
+ * about half the evaluations, and it ends nearer the optimum (README: the figures of both).
  */
 export function fitHeartFailureMap(
   observations: HeartFailureObservations,
@@ -110,6 +125,7 @@ export function fitHeartFailureMap(
   options: HeartFailureFitOptions = {},
 ): HeartFailureFit {
   const paths = population.patientParameters;
+  const dim = paths.length;
   const centre = Float64Array.from(paths, (path) => Math.log(getHfParameter(population.parameters, path)));
   const priorPrecision = 1 / population.patientPriorSdLog ** 2;
   const dayLimit = throughIndex + 1;
@@ -124,21 +140,31 @@ export function fitHeartFailureMap(
     const system = compileHeartFailureSystem(parametersAt(estimate));
     return prior - filterHeartFailure(system, observations, null, dayLimit).logLikelihood;
   };
-  const start = options.warmStart && options.warmStart.length === paths.length ? options.warmStart : centre;
-  const result = minimiseNelderMead(negativeLogPosterior, start, {
-    // A warm start is near the optimum already: a smaller simplex wastes fewer evaluations.
-    initialStep: options.warmStart ? 0.1 : 0.4,
-    // Log noise SDs to 0.1 and the log posterior to 0.05 (about a third of a posterior SD from the optimum):
-    // after 8 weeks of daily readings a log noise SD is known to about ±0.1, so a finer fit only fits noise.
-    // README: from 0.05 / 0.02, the same alert figures for a quarter less time.
-    valueTolerance: 0.05,
-    pointTolerance: 0.1,
+  const warm = options.warmStart !== undefined && options.warmStart.length === dim;
+  const start = warm ? options.warmStart! : centre;
+  const curvature = options.warmCurvature;
+  let inverseHessian: Float64Array | undefined;
+  if (warm && curvature && curvature.inverseHessian.length === dim * dim && curvature.throughIndex >= 0) {
+    // Twice the days, about twice the likelihood's curvature: half the inverse (the prior's share is small).
+    const scale = (curvature.throughIndex + 1) / dayLimit;
+    inverseHessian = Float64Array.from(curvature.inverseHessian, (value) => value * scale);
+  }
+  const result = minimiseBfgs(negativeLogPosterior, start, {
+    // Without a previous curvature: the prior's, tripled by the data (a fortnight of daily readings
+    // about doubles it), so the first step is a cautious one.
+    ...(inverseHessian ? { inverseHessian } : { initialScale: 1 / (3 * priorPrecision) }),
+    gradientStep: MAP_GRADIENT_STEP,
+    // A gain of 0.01 in log posterior: after 8 weeks of daily readings a log noise SD is known to about
+    // ±0.1, so a finer fit only fits noise.
+    decreaseTolerance: MAP_DECREASE_TOLERANCE,
+    maxStep: 1,
     maxEvaluations: options.maxEvaluations ?? 400,
   });
   return {
     throughIndex,
     parameters: parametersAt(result.point),
     estimate: result.point,
+    inverseHessian: result.inverseHessian,
     logPosterior: -result.value,
     evaluations: result.evaluations,
     converged: result.converged,
@@ -150,12 +176,20 @@ export function fitHeartFailureMap(
  * estimate exactly as there): how a twin reuses a fit whose data has not changed.
  */
 export function heartFailureFitFromEstimate(
-  fit: { readonly throughIndex: number; readonly estimate: ArrayLike<number>; readonly logPosterior: number; readonly evaluations: number; readonly converged: boolean },
+  fit: {
+    readonly throughIndex: number;
+    readonly estimate: ArrayLike<number>;
+    readonly inverseHessian: ArrayLike<number>;
+    readonly logPosterior: number;
+    readonly evaluations: number;
+    readonly converged: boolean;
+  },
   population: HeartFailurePopulation = HF_POPULATION,
 ): HeartFailureFit {
   const estimate = Float64Array.from(fit.estimate);
   return {
     throughIndex: fit.throughIndex,
+    inverseHessian: Float64Array.from(fit.inverseHessian),
     parameters: withHfParameters(
       population.parameters,
       population.patientParameters.map((path, i) => [path, Math.exp(estimate[i]!)] as const),

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { forecastFromFilter, runKalmanFilter } from '../kalman.js';
 import { createHeartFailureTrack, filterHeartFailure } from './filter.js';
-import { fitHeartFailureMap, fitHeartFailurePopulation, HF_POPULATION, withHfParameters } from './fit.js';
+import { fitHeartFailureMap, fitHeartFailurePopulation, getHfParameter, HF_POPULATION, withHfParameters } from './fit.js';
+import { minimiseNelderMead } from '../mle.js';
 import {
   compileHeartFailureSystem,
   HF_OBSERVATION,
@@ -288,6 +289,44 @@ describe('heart-failure MAP fit', () => {
     expect(mean).toBeLessThan(0.58);
   });
 
+  it('reaches the MAP a tight Nelder–Mead finds, and a warm curvature saves evaluations', () => {
+    const paths = HF_POPULATION.patientParameters;
+    const centre = Float64Array.from(paths, (path) => Math.log(getHfParameter(HF_POPULATION.parameters, path)));
+    const precision = 1 / HF_POPULATION.patientPriorSdLog ** 2;
+    let withCurvature = 0;
+    let withoutCurvature = 0;
+    for (let seed = 0; seed < 4; seed++) {
+      const noisy = withHfParameters(PARAMETERS, [
+        ['weightNoiseKg', 0.3 + 0.1 * seed],
+        ['heartRate.noiseSd', 2 + seed],
+      ]);
+      const observations = heartFailureObservations(simulateHeartFailure({ parameters: noisy, dayCount: 56, normal: seededNormal(1500 + seed) }).series);
+      const negativeLogPosterior = (x: Float64Array): number => {
+        let prior = 0;
+        for (let i = 0; i < x.length; i++) prior += 0.5 * precision * (x[i]! - centre[i]!) ** 2;
+        const system = compileHeartFailureSystem(
+          withHfParameters(
+            PARAMETERS,
+            paths.map((path, i) => [path, Math.exp(x[i]!)] as const),
+          ),
+        );
+        return prior - filterHeartFailure(system, observations, null, 56).logLikelihood;
+      };
+      let tight = minimiseNelderMead(negativeLogPosterior, centre, { initialStep: 0.4, valueTolerance: 1e-8, pointTolerance: 1e-6 });
+      tight = minimiseNelderMead(negativeLogPosterior, tight.point, { initialStep: 0.1, valueTolerance: 1e-8, pointTolerance: 1e-6 });
+      const first = fitHeartFailureMap(observations, 27);
+      const warm = fitHeartFailureMap(observations, 55, HF_POPULATION, { warmStart: first.estimate, warmCurvature: first });
+      const flat = fitHeartFailureMap(observations, 55, HF_POPULATION, { warmStart: first.estimate });
+      // Within the fit's tolerance (0.01 per step) of the optimum, and no better than it.
+      expect(warm.converged).toBe(true);
+      expect(-warm.logPosterior - tight.value).toBeLessThan(0.05);
+      expect(-warm.logPosterior - tight.value).toBeGreaterThan(-1e-6);
+      withCurvature += warm.evaluations;
+      withoutCurvature += flat.evaluations;
+    }
+    expect(withCurvature).toBeLessThan(0.8 * withoutCurvature);
+  });
+
   it('recovers a population value by pooled maximum likelihood over a panel', () => {
     const truth = withHfParameters(PARAMETERS, [['heartRate.noiseSd', 3]]);
     const panel = Array.from({ length: 24 }, (_, k) =>
@@ -357,7 +396,7 @@ describe('heart-failure twin', () => {
   it('carries its provenance: fits, streams, gaps and the model version', () => {
     const { series } = simulate(88, 50, { missing: (signal, t) => signal === 'logNtProBnp' || (signal === 'weight' && t >= 20 && t < 27) });
     const twin = runHeartFailureTwin(series);
-    expect(twin.modelVersion).toBe('hf-daily-3');
+    expect(twin.modelVersion).toBe('hf-daily-4');
     expect(twin.fits.map((f) => f.throughIndex)).toEqual([13, 27]);
     expect(twin.days[12]!.parametersFittedThroughDay).toBeNull();
     expect(twin.days[26]!.parametersFittedThroughDay).toBe(series.firstDay + 13);

@@ -29,9 +29,10 @@ import { screenWeightUnitErrors } from './weight-screen.js';
 
 /**
  * -2: the patient's parameters were refitted every 14 days instead of 7; -3: when the series has doubled
- * since the last fit, at most 56 days apart (README: the same alert figures for half the fitting).
+ * since the last fit, at most 56 days apart (README: the same alert figures for half the fitting); -4: MAP by
+ * BFGS warm-started with the previous fit's curvature instead of Nelder–Mead (fit.ts).
  */
-export const HF_MODEL_VERSION = 'hf-daily-3';
+export const HF_MODEL_VERSION = 'hf-daily-4';
 
 export interface HeartFailureTwinOptions {
   readonly population?: HeartFailurePopulation;
@@ -40,7 +41,7 @@ export interface HeartFailureTwinOptions {
   readonly firstFitAfterDays?: number;
   /** … then again each time the series has doubled since, but at most this many days apart (default 56). */
   readonly maxRefitGapDays?: number;
-  /** Nelder–Mead budget per refit (default 150; warm starts usually stop well before). */
+  /** Objective evaluations allowed per refit (default 150; fits usually stop well before). */
   readonly maxFitEvaluations?: number;
   readonly projectionDays?: number;
   /** Project with this loop-diuretic dose (furosemide-equivalent mg/day) instead of the current one. */
@@ -48,7 +49,7 @@ export interface HeartFailureTwinOptions {
   /**
    * Fits of an earlier run on the same series start (its `fitRecords`): a fit whose data (days 0 … its
    * index, as the filter sees them) and budget are unchanged, after only such fits, is taken as it was
-   * instead of re-running its Nelder–Mead: the same numbers, since a fit is a function of exactly those.
+   * instead of re-running its optimiser: the same numbers, since a fit is a function of exactly those.
    * Ignored with a `population` other than the default.
    */
   readonly previousFits?: readonly HeartFailureFitRecord[];
@@ -59,6 +60,7 @@ export interface HeartFailureFitRecord {
   readonly throughIndex: number;
   readonly fingerprint: string;
   readonly estimate: readonly number[];
+  readonly inverseHessian: readonly number[];
   readonly logPosterior: number;
   readonly evaluations: number;
   readonly converged: boolean;
@@ -174,14 +176,15 @@ export function runHeartFailureTwin(series: HeartFailureSeries, options: HeartFa
     const fingerprint = heartFailureFitFingerprint(observations, r, maxEvaluations);
     const stored = reusable ? options.previousFits!.find((f) => f.throughIndex === r) : undefined;
     let fit: HeartFailureFit;
-    if (stored !== undefined && stored.fingerprint === fingerprint && stored.estimate.length === population.patientParameters.length) {
+    const dim = population.patientParameters.length;
+    if (stored !== undefined && stored.fingerprint === fingerprint && stored.estimate.length === dim && stored.inverseHessian?.length === dim * dim) {
       fit = heartFailureFitFromEstimate(stored, population);
     } else {
       // A fit run again warm-starts the next ones: from here on they run too.
       reusable = false;
       const previous = fits.at(-1);
       fit = fitHeartFailureMap(observations, r, population, {
-        ...(previous ? { warmStart: previous.estimate } : {}),
+        ...(previous ? { warmStart: previous.estimate, warmCurvature: previous } : {}),
         maxEvaluations,
       });
     }
@@ -190,6 +193,7 @@ export function runHeartFailureTwin(series: HeartFailureSeries, options: HeartFa
       throughIndex: r,
       fingerprint,
       estimate: Array.from(fit.estimate),
+      inverseHessian: Array.from(fit.inverseHessian),
       logPosterior: fit.logPosterior,
       evaluations: fit.evaluations,
       converged: fit.converged,
