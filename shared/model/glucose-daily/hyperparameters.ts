@@ -7,7 +7,7 @@
  * multiplicatively, so one population prior then fits a patient at 120 mg/dL and one at 250 mg/dL.
  */
 import { compileSparseModel, sparseLogLikelihood } from '../kernels/sparse.js';
-import { minimiseNelderMead } from '../mle.js';
+import { minimiseBfgs } from '../mle.js';
 import { HBA1C_KERNEL_TAU_DAYS, hba1cKernelDecayPerDay } from './formulas.js';
 import { buildGlucoseDailyModel, glucoseDailyCovariances, sensorBiasStep, type DailyGlucoseSeries, type GlucoseDailyParameters } from './model.js';
 import { type DiabetesType, type PatientHyperparameters, type PopulationGroup } from './types.js';
@@ -231,8 +231,8 @@ export const MIN_CGM_DAYS_FOR_FIT = 7;
 
 /**
  * Per-patient MAP of (log day CV, log level-drift CV) under the population's log-normal priors.
- * A warm start (yesterday's fit) cuts the evaluations to a few dozen; the tolerances are loose because
- * a change of 1e-3 in a log-CV moves no band visibly.
+ * A warm start (yesterday's fit) cuts the evaluations further; the tolerance is loose because a gain of
+ * 1e-3 in log posterior moves no band visibly.
  */
 export function fitPatientHyperparameters(
   series: DailyGlucoseSeries,
@@ -263,10 +263,16 @@ export function fitPatientHyperparameters(
     const covariances = glucoseDailyCovariances(resolveParameters(population, patient, scales, series), drugCount, bias);
     return -compiled.logLikelihood(covariances).logLikelihood - logPriorDensity(population, scales.group, patient);
   };
-  const result = minimiseNelderMead(objective, [start.logDayCv, start.logLevelDriftCv], {
-    initialStep: warmStart ? 0.15 : 0.5,
-    valueTolerance: 1e-3,
-    pointTolerance: 1e-2,
+  // BFGS from the prior's curvature tripled by the data (the likelihood's share grows with the days; the
+  // first step is then a cautious one): a smooth two-parameter posterior, which BFGS crosses in about
+  // half the evaluations Nelder–Mead took (README).
+  const dayCvSd = population.groups[scales.group].dayCv.logSd;
+  const driftSd = population.levelDriftCv.logSd;
+  const result = minimiseBfgs(objective, [start.logDayCv, start.logLevelDriftCv], {
+    inverseHessian: [(dayCvSd * dayCvSd) / 3, 0, 0, (driftSd * driftSd) / 3],
+    gradientStep: 1e-4,
+    decreaseTolerance: 1e-3,
+    maxStep: 1,
     maxEvaluations: 200,
   });
   const hyperparameters = toHyperparameters(result.point);

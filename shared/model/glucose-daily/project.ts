@@ -56,9 +56,10 @@ import {
 
 /**
  * /2: time in range sampled from the joint Gaussian of the projected daily means (the same distribution as the
- * state paths of /1, other draws), so stored projections say which sampling made their bands.
+ * state paths of /1, other draws), so stored projections say which sampling made their bands. /3: the MAP fit
+ * by BFGS instead of Nelder–Mead (hyperparameters.ts; the same optimum within its tolerance).
  */
-export const GLUCOSE_DAILY_MODEL_VERSION = 'glucose-daily/2';
+export const GLUCOSE_DAILY_MODEL_VERSION = 'glucose-daily/3';
 
 export interface DailyGlucoseProjectionOptions {
   /** Last day whose data may be used; default: the input's last day with CGM or HbA1c. */
