@@ -132,7 +132,8 @@ export interface QuasiNewtonResult extends MinimisationResult {
  * BFGS with forward-difference gradients and a backtracking (Armijo) line search, for smooth objectives
  * of a few parameters. Against Nelder–Mead it uses the curvature it learns, and it can start from a
  * previous fit's: on the heart-failure MAP fits it reaches the optimum in about half the evaluations
- * (heart-failure/README.md). A NaN objective value counts as +∞, as there. Converged means the predicted
+ * (heart-failure/README.md). A NaN objective value counts as +∞, as there; a gradient at the edge of the
+ * finite region takes a backward difference. Converged means the predicted
  * decrease fell below `decreaseTolerance`; a line search that finds no decrease, or the budget running
  * out, ends it unconverged at the best point found.
  */
@@ -158,11 +159,18 @@ export function minimiseBfgs(
 
   const x = Float64Array.from(start);
   let value = evaluate(x);
+  // Forward differences; at an edge of the valid region (+∞ a step ahead) a backward one instead.
   const gradientAt = (point: Float64Array, atValue: number, out: Float64Array): void => {
     for (let i = 0; i < n; i++) {
       const xi = point[i]!;
       point[i] = xi + h;
-      out[i] = (evaluate(point) - atValue) / h;
+      let ahead = evaluate(point);
+      if (Number.isFinite(ahead) || evaluations >= maxEvaluations) out[i] = Number.isFinite(ahead) ? (ahead - atValue) / h : 0;
+      else {
+        point[i] = xi - h;
+        ahead = evaluate(point);
+        out[i] = (atValue - ahead) / h;
+      }
       point[i] = xi;
     }
   };

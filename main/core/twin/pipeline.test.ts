@@ -167,7 +167,7 @@ describe('TwinPipeline', () => {
           expect(twin.glucose!.state.readings).toBe(cgmSummary.count);
           expect(twin.glucose!.lastReadingMs).toBe(cgmSummary.lastMs);
           expect(twin.glucose!.forecasts.map((f) => f.horizonMin)).toEqual([30, 60]);
-          expect(twin.provenance.modelVersions.glucoseFast).toBe('glucose-fast-2');
+          expect(twin.provenance.modelVersions.glucoseFast).toBe('glucose-fast-3');
           for (const f of twin.glucose!.forecasts) expect(f.lower95MgDl).toBeLessThan(f.upper95MgDl);
         } else {
           expect(twin.glucose).toBeNull();

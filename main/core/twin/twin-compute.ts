@@ -36,7 +36,8 @@ import {
   storedBand,
 } from './glucose-state.js';
 
-export const GLUCOSE_FAST_MODEL_VERSION = 'glucose-fast-2';
+/** -2: band EM accelerated and run to convergence; -3: the window MAP by BFGS instead of Nelder–Mead. */
+export const GLUCOSE_FAST_MODEL_VERSION = 'glucose-fast-3';
 export const LIVING_TWIN_VERSION = 'living-twin-1';
 export const TWIN_RECORD = 'derived.twin';
 const MINUTE_MS = 60_000;
