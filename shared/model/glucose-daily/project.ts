@@ -470,13 +470,18 @@ function sampleTimeInRange(
     }
   }
 
+  // The window bands read each path across days, so they come first: the daily bands then reorder each
+  // day's block in place.
+  const windowInRange = windows.map((w) => windowBand(inRange, w, paths));
+  const windowBelow70 = windows.map((w) => windowBand(below70, w, paths));
+  const windowBelow54 = windows.map((w) => windowBand(below54, w, paths));
   return {
     dailyInRange: sampledSeries(inRange, horizon, paths),
     dailyBelow70: sampledSeries(below70, horizon, paths),
     dailyBelow54: sampledSeries(below54, horizon, paths),
-    windowInRange: windows.map((w) => windowBand(inRange, w, paths)),
-    windowBelow70: windows.map((w) => windowBand(below70, w, paths)),
-    windowBelow54: windows.map((w) => windowBand(below54, w, paths)),
+    windowInRange,
+    windowBelow70,
+    windowBelow54,
   };
 }
 
@@ -554,9 +559,10 @@ function shareBand(values: Float64Array, days: number): Band {
   };
 }
 
+/** Bands of each day's block of `paths` values (day-major); reorders each block in place. */
 function sampledSeries(values: Float64Array, horizon: number, paths: number): BandSeries {
   const series = emptySeries(horizon);
-  for (let h = 0; h < horizon; h++) setBand(series, h, shareBand(values.slice(h * paths, (h + 1) * paths), 1));
+  for (let h = 0; h < horizon; h++) setBand(series, h, shareBand(values.subarray(h * paths, (h + 1) * paths), 1));
   return series;
 }
 
