@@ -156,14 +156,17 @@ function FileImportRow({ row, onCancel, onRetryWithZone, onDismiss }: { row: Fil
   const status = row.status;
   const phase = status?.phase;
   const percent = overallPercent(status);
-  const finished = !row.running;
-  const waiting = row.running && status === undefined && row.error === undefined;
+  // A final status can arrive before the import's promise settles: the row shows its outcome from then on,
+  // so that what it says always matches its phase.
+  const finished = !row.running || phase === 'done' || phase === 'failed' || phase === 'cancelled';
+  const running = !finished;
+  const waiting = running && status === undefined && row.error === undefined;
   return (
     <li className="import-file" data-phase={phase ?? (row.error ? 'failed' : 'upload')} aria-label={`Import of ${row.file.name}`}>
       <div className="import-file-head">
         <span className="import-file-name">{row.file.name}</span>
         <span className="muted">{fileSize(row.file.size)}</span>
-        {row.running ? (
+        {running ? (
           <button type="button" className="button button-quiet" onClick={onCancel}>
             Cancel<span className="visually-hidden"> import of {row.file.name}</span>
           </button>
@@ -173,7 +176,7 @@ function FileImportRow({ row, onCancel, onRetryWithZone, onDismiss }: { row: Fil
           </button>
         )}
       </div>
-      {row.running && (
+      {running && (
         <>
           <div
             className="meter import-meter"
