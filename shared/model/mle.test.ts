@@ -106,4 +106,31 @@ describe('minimiseBfgs', () => {
     expect(evaluations).toBeLessThanOrEqual(20);
     expect(result.evaluations).toBe(evaluations);
   });
+
+  it('takes an exact gradient when given one, always at the point it evaluated last', () => {
+    const rosenbrock = (x: Float64Array): number => 100 * (x[1]! - x[0]! ** 2) ** 2 + (1 - x[0]!) ** 2;
+    let last = new Float64Array(0);
+    let lastValue = Number.NaN;
+    let misplaced = 0;
+    const objective = (x: Float64Array): number => {
+      last = Float64Array.from(x);
+      lastValue = rosenbrock(x);
+      return lastValue;
+    };
+    const gradient = (x: Float64Array, value: number, out: Float64Array): void => {
+      if (!x.every((xi, i) => xi === last[i]) || value !== lastValue) misplaced++;
+      out[0] = -400 * x[0]! * (x[1]! - x[0]! ** 2) - 2 * (1 - x[0]!);
+      out[1] = 200 * (x[1]! - x[0]! ** 2);
+    };
+    const exact = minimiseBfgs(objective, [-1.2, 1], { decreaseTolerance: 1e-16, gradient });
+    const differences = minimiseBfgs(rosenbrock, [-1.2, 1], { gradientStep: 1e-7, decreaseTolerance: 1e-10 });
+    expect(misplaced).toBe(0);
+    expect(exact.converged).toBe(true);
+    expect(Math.abs(exact.point[0]! - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(exact.point[1]! - 1)).toBeLessThan(1e-6);
+    expect(exact.gradients).toBeGreaterThan(10);
+    // Differences spend two evaluations per gradient here; the exact gradient none.
+    expect(exact.evaluations).toBeLessThan(differences.evaluations - 2 * differences.gradients + 10);
+    expect(exact.evaluations).toBeLessThan(0.5 * differences.evaluations);
+  });
 });

@@ -54,6 +54,39 @@ export function createHeartFailureTrack(capacity: number): HeartFailureTrack {
   };
 }
 
+/**
+ * What the adjoint (./gradient.ts) needs of each processed reading, in the order the filter met them:
+ * its day and row, M = P z (the gain direction), the innovation v, its variance f, and whether the
+ * outlier rule set f (then f = v²/threshold², whatever the model's variances). Sized by
+ * `createHeartFailureTape`; one per series length, reusable across parameter vectors.
+ */
+export interface HeartFailureTape {
+  readonly capacity: number;
+  count: number;
+  readonly day: Int32Array;
+  readonly row: Int32Array;
+  /** count×m */
+  readonly gainDirection: Float64Array;
+  readonly innovation: Float64Array;
+  readonly innovationVariance: Float64Array;
+  readonly outlier: Uint8Array;
+}
+
+/** A tape for up to `days` days of readings. */
+export function createHeartFailureTape(days: number): HeartFailureTape {
+  const capacity = days * HF_OBSERVATION_DIM;
+  return {
+    capacity,
+    count: 0,
+    day: new Int32Array(capacity),
+    row: new Int32Array(capacity),
+    gainDirection: new Float64Array(capacity * HF_STATE_DIM),
+    innovation: new Float64Array(capacity),
+    innovationVariance: new Float64Array(capacity),
+    outlier: new Uint8Array(capacity),
+  };
+}
+
 export interface HeartFailureFilterSummary {
   /** Log-likelihood of the observed readings (with down-weighted variances where an outlier was met). */
   readonly logLikelihood: number;
@@ -64,19 +97,23 @@ export interface HeartFailureFilterSummary {
 
 /**
  * Filters days 0 … dayLimit−1 of `observations` (default: all). With `track` null only the likelihood is
- * computed, which is what the optimiser needs.
+ * computed, which is what the optimiser needs; with a `tape` the filter also records what the
+ * likelihood's gradient (./gradient.ts) reads back.
  */
 export function filterHeartFailure(
   system: HeartFailureSystem,
   observations: HeartFailureObservations,
   track: HeartFailureTrack | null,
   dayLimit: number = observations.dayCount,
+  tape?: HeartFailureTape,
 ): HeartFailureFilterSummary {
   const m = HF_STATE_DIM;
   const mm = m * m;
   const p = HF_OBSERVATION_DIM;
   const n = Math.min(dayLimit, observations.dayCount);
   if (track && n > track.capacity) throw new Error(`filterHeartFailure: ${n} days exceed the track capacity ${track.capacity}`);
+  if (tape && n * p > tape.capacity) throw new Error(`filterHeartFailure: ${n} days exceed the tape's capacity`);
+  if (tape) tape.count = 0;
   const F = HF_STATE.fluidExcess;
   const { decay, processVariance, design, observationVariance, outlierThresholdSd, diureticCoupling } = system;
   const values = observations.values;
@@ -129,11 +166,21 @@ export function filterHeartFailure(
       const v = y - forecast;
       let h = observationVariance[i]!;
       const threshold = outlierThresholdSd[i]!;
-      if (v * v > threshold * threshold * (stateVariance + h)) {
+      const outlier = v * v > threshold * threshold * (stateVariance + h);
+      if (outlier) {
         // Huber: inflate H until the innovation sits exactly at the threshold.
         h = (v * v) / (threshold * threshold) - stateVariance;
       }
       const f = stateVariance + h;
+      if (tape) {
+        const k = tape.count++;
+        tape.day[k] = t;
+        tape.row[k] = i;
+        tape.gainDirection.set(gainDirection, k * m);
+        tape.innovation[k] = v;
+        tape.innovationVariance[k] = f;
+        tape.outlier[k] = outlier ? 1 : 0;
+      }
       const fInv = 1 / f;
       for (let r = 0; r < m; r++) a[r] = a[r]! + gainDirection[r]! * v * fInv;
       for (let r = 0; r < m; r++) {

@@ -6,10 +6,12 @@
  * previous fit: its estimate and its curvature. A fit through day r reads days 0 … r only.
  */
 import { minimiseBfgs, minimiseNelderMead } from '../mle.js';
-import { filterHeartFailure } from './filter.js';
+import { createHeartFailureTape, filterHeartFailure } from './filter.js';
+import { heartFailureVarianceGradient } from './gradient.js';
 import {
   compileHeartFailureSystem,
   HF_POPULATION_PARAMETERS,
+  HF_STATE_DIM,
   type HeartFailureObservations,
   type HeartFailureParameters,
   type NtProBnpParameters,
@@ -112,11 +114,13 @@ const MAP_GRADIENT_STEP = 1e-4;
 
 /**
  * MAP of the patient parameters from days 0 … throughIndex: maximises log-likelihood + log prior with
- * BFGS on the log scales (forward-difference gradients). A signal without readings contributes no
- * likelihood, so its noise stays at the population value.
+ * BFGS on the log scales. A signal without readings contributes no likelihood, so its noise stays at the
+ * population value.
  *
  * hf-daily-4: BFGS instead of Nelder–Mead. Started from the previous fit's estimate and curvature it needs
  * about half the evaluations, and it ends nearer the optimum (README: the figures of both).
+ * hf-daily-5: the gradient exact (gradient.ts: one backward pass through the filter) where the fitted
+ * parameters are variances, as the population's are; forward differences (MAP_GRADIENT_STEP) otherwise.
  */
 export function fitHeartFailureMap(
   observations: HeartFailureObservations,
@@ -134,11 +138,30 @@ export function fitHeartFailureMap(
       population.parameters,
       paths.map((path, i) => [path, Math.exp(estimate[i]!)] as const),
     );
+  // The filter records its tape at every evaluation: the gradient is asked for at the point evaluated last.
+  const tape = createHeartFailureTape(Math.min(dayLimit, observations.dayCount));
+  const tapePoint = new Float64Array(dim).fill(Number.NaN);
+  let tapeSystem = compileHeartFailureSystem(population.parameters);
   const negativeLogPosterior = (estimate: Float64Array): number => {
     let prior = 0;
     for (let i = 0; i < estimate.length; i++) prior += 0.5 * priorPrecision * (estimate[i]! - centre[i]!) ** 2;
-    const system = compileHeartFailureSystem(parametersAt(estimate));
-    return prior - filterHeartFailure(system, observations, null, dayLimit).logLikelihood;
+    tapeSystem = compileHeartFailureSystem(parametersAt(estimate));
+    tapePoint.set(estimate);
+    return prior - filterHeartFailure(tapeSystem, observations, null, dayLimit, tape).logLikelihood;
+  };
+  const gradient = (estimate: Float64Array, _value: number, out: Float64Array): void => {
+    if (!estimate.every((x, i) => x === tapePoint[i])) negativeLogPosterior(estimate);
+    const variances = heartFailureVarianceGradient(tapeSystem, observations, tape, dayLimit);
+    const jacobian = varianceJacobian(parametersAt, estimate);
+    for (let k = 0; k < dim; k++) {
+      const column = jacobian[k]!;
+      let logLikelihoodSlope = 0;
+      for (let i = 0; i < variances.observationVariance.length; i++) logLikelihoodSlope += variances.observationVariance[i]! * column.observationVariance[i]!;
+      for (let j = 0; j < HF_STATE_DIM; j++) {
+        logLikelihoodSlope += variances.processVariance[j]! * column.processVariance[j]! + variances.initialVariance[j]! * column.initialVariance[j]!;
+      }
+      out[k] = priorPrecision * (estimate[k]! - centre[k]!) - logLikelihoodSlope;
+    }
   };
   const warm = options.warmStart !== undefined && options.warmStart.length === dim;
   const start = warm ? options.warmStart! : centre;
@@ -159,6 +182,7 @@ export function fitHeartFailureMap(
     decreaseTolerance: MAP_DECREASE_TOLERANCE,
     maxStep: 1,
     maxEvaluations: options.maxEvaluations ?? 400,
+    ...(varianceOnly(population) ? { gradient } : {}),
   });
   return {
     throughIndex,
@@ -170,6 +194,63 @@ export function fitHeartFailureMap(
     converged: result.converged,
   };
 }
+
+const JACOBIAN_STEP = 1e-6;
+
+interface VarianceColumn {
+  readonly observationVariance: Float64Array;
+  readonly processVariance: Float64Array;
+  readonly initialVariance: Float64Array;
+}
+
+/**
+ * ∂(H_i, Q_jj, (P0)_jj)/∂x_k at `estimate`, by central differences of the compiled system: these are
+ * squares of the fitted scales (times constants), so the difference is exact to ~1e-10 relative.
+ */
+function varianceJacobian(parametersAt: (estimate: Float64Array) => HeartFailureParameters, estimate: Float64Array): VarianceColumn[] {
+  const m = HF_STATE_DIM;
+  const point = Float64Array.from(estimate);
+  return Array.from(estimate, (x, k) => {
+    point[k] = x + JACOBIAN_STEP;
+    const ahead = compileHeartFailureSystem(parametersAt(point));
+    point[k] = x - JACOBIAN_STEP;
+    const behind = compileHeartFailureSystem(parametersAt(point));
+    point[k] = x;
+    const slope = (a: number, b: number): number => (a - b) / (2 * JACOBIAN_STEP);
+    return {
+      observationVariance: Float64Array.from(ahead.observationVariance, (a, i) => slope(a, behind.observationVariance[i]!)),
+      processVariance: Float64Array.from(ahead.processVariance, (a, j) => slope(a, behind.processVariance[j]!)),
+      initialVariance: Float64Array.from({ length: m }, (_, j) => slope(ahead.initialCovariance[j * m + j]!, behind.initialCovariance[j * m + j]!)),
+    };
+  });
+}
+
+/**
+ * Whether the fitted parameters move only variances (H, the diagonal of Q, the diagonal of P0), which is
+ * what the exact gradient (./gradient.ts) covers; otherwise the fit takes forward differences.
+ */
+function varianceOnly(population: HeartFailurePopulation): boolean {
+  const cached = varianceOnlyCache.get(population);
+  if (cached !== undefined) return cached;
+  const m = HF_STATE_DIM;
+  const base = compileHeartFailureSystem(population.parameters);
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((x, i) => x === b[i]);
+  const result = population.patientParameters.every((path) => {
+    const moved = compileHeartFailureSystem(withHfParameters(population.parameters, [[path, 1.5 * getHfParameter(population.parameters, path)]]));
+    const offDiagonal = (P: Float64Array): number[] => Array.from(P).filter((_, k) => k % (m + 1) !== 0);
+    return (
+      same(moved.decay, base.decay) &&
+      same(moved.initialState, base.initialState) &&
+      same(offDiagonal(moved.initialCovariance), offDiagonal(base.initialCovariance)) &&
+      same(moved.outlierThresholdSd, base.outlierThresholdSd) &&
+      moved.diureticCoupling === base.diureticCoupling &&
+      moved.design.every((row, i) => same(row.index, base.design[i]!.index) && same(row.coefficient, base.design[i]!.coefficient))
+    );
+  });
+  varianceOnlyCache.set(population, result);
+  return result;
+}
+const varianceOnlyCache = new WeakMap<HeartFailurePopulation, boolean>();
 
 /**
  * The fit `fitHeartFailureMap` returned, rebuilt from its stored estimate (the parameters are made from the

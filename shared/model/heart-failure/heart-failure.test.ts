@@ -321,6 +321,8 @@ describe('heart-failure MAP fit', () => {
       expect(warm.converged).toBe(true);
       expect(-warm.logPosterior - tight.value).toBeLessThan(0.05);
       expect(-warm.logPosterior - tight.value).toBeGreaterThan(-1e-6);
+      // The gradient is exact (gradient.ts): the filter runs once per BFGS step, not seven times.
+      expect(warm.evaluations).toBeLessThan(12);
       withCurvature += warm.evaluations;
       withoutCurvature += flat.evaluations;
     }
@@ -396,7 +398,7 @@ describe('heart-failure twin', () => {
   it('carries its provenance: fits, streams, gaps and the model version', () => {
     const { series } = simulate(88, 50, { missing: (signal, t) => signal === 'logNtProBnp' || (signal === 'weight' && t >= 20 && t < 27) });
     const twin = runHeartFailureTwin(series);
-    expect(twin.modelVersion).toBe('hf-daily-4');
+    expect(twin.modelVersion).toBe('hf-daily-5');
     expect(twin.fits.map((f) => f.throughIndex)).toEqual([13, 27]);
     expect(twin.days[12]!.parametersFittedThroughDay).toBeNull();
     expect(twin.days[26]!.parametersFittedThroughDay).toBe(series.firstDay + 13);

@@ -30,9 +30,10 @@ import { screenWeightUnitErrors } from './weight-screen.js';
 /**
  * -2: the patient's parameters were refitted every 14 days instead of 7; -3: when the series has doubled
  * since the last fit, at most 56 days apart (README: the same alert figures for half the fitting); -4: MAP by
- * BFGS warm-started with the previous fit's curvature instead of Nelder–Mead (fit.ts).
+ * BFGS warm-started with the previous fit's curvature instead of Nelder–Mead (fit.ts); -5: the MAP's gradient
+ * exact, by reverse mode through the filter (gradient.ts), instead of forward differences.
  */
-export const HF_MODEL_VERSION = 'hf-daily-4';
+export const HF_MODEL_VERSION = 'hf-daily-5';
 
 export interface HeartFailureTwinOptions {
   readonly population?: HeartFailurePopulation;
