@@ -151,18 +151,18 @@ export function fitHeartFailureMap(
   };
   const gradient = (estimate: Float64Array, _value: number, out: Float64Array): void => {
     if (!estimate.every((x, i) => x === tapePoint[i])) negativeLogPosterior(estimate);
-    const variances = heartFailureVarianceGradient(tapeSystem, observations, tape, dayLimit);
-    const jacobian = varianceJacobian(parametersAt, estimate);
+    const slopes = heartFailureVarianceGradient(tapeSystem, observations, tape, dayLimit);
+    const m = HF_STATE_DIM;
     for (let k = 0; k < dim; k++) {
-      const column = jacobian[k]!;
+      // ∂ℓ/∂x_k = Σ ∂ℓ/∂V · 2V over the variances V that parameter k scales.
       let logLikelihoodSlope = 0;
-      for (let i = 0; i < variances.observationVariance.length; i++) logLikelihoodSlope += variances.observationVariance[i]! * column.observationVariance[i]!;
-      for (let j = 0; j < HF_STATE_DIM; j++) {
-        logLikelihoodSlope += variances.processVariance[j]! * column.processVariance[j]! + variances.initialVariance[j]! * column.initialVariance[j]!;
-      }
+      for (const i of dependence!.observationVariance[k]!) logLikelihoodSlope += 2 * slopes.observationVariance[i]! * tapeSystem.observationVariance[i]!;
+      for (const j of dependence!.processVariance[k]!) logLikelihoodSlope += 2 * slopes.processVariance[j]! * tapeSystem.processVariance[j]!;
+      for (const j of dependence!.initialVariance[k]!) logLikelihoodSlope += 2 * slopes.initialVariance[j]! * tapeSystem.initialCovariance[j * m + j]!;
       out[k] = priorPrecision * (estimate[k]! - centre[k]!) - logLikelihoodSlope;
     }
   };
+  const dependence = varianceDependence(population);
   const warm = options.warmStart !== undefined && options.warmStart.length === dim;
   const start = warm ? options.warmStart! : centre;
   const curvature = options.warmCurvature;
@@ -182,7 +182,7 @@ export function fitHeartFailureMap(
     decreaseTolerance: MAP_DECREASE_TOLERANCE,
     maxStep: 1,
     maxEvaluations: options.maxEvaluations ?? 400,
-    ...(varianceOnly(population) ? { gradient } : {}),
+    ...(dependence ? { gradient } : {}),
   });
   return {
     throughIndex,
@@ -195,62 +195,63 @@ export function fitHeartFailureMap(
   };
 }
 
-const JACOBIAN_STEP = 1e-6;
-
-interface VarianceColumn {
-  readonly observationVariance: Float64Array;
-  readonly processVariance: Float64Array;
-  readonly initialVariance: Float64Array;
+/**
+ * Which of the compiled variances (H_i, Q_jj, (P0)_jj) each fitted parameter scales: the fitted
+ * parameters are SDs, and each variance they touch is the SD squared times constants, so on the log
+ * scale ∂V/∂x_k = 2V there and 0 elsewhere. Null when a fitted parameter moves anything else, or a variance
+ * otherwise (then the fit takes forward differences).
+ */
+interface VarianceDependence {
+  readonly observationVariance: readonly number[][];
+  readonly processVariance: readonly number[][];
+  readonly initialVariance: readonly number[][];
 }
 
-/**
- * ∂(H_i, Q_jj, (P0)_jj)/∂x_k at `estimate`, by central differences of the compiled system: these are
- * squares of the fitted scales (times constants), so the difference is exact to ~1e-10 relative.
- */
-function varianceJacobian(parametersAt: (estimate: Float64Array) => HeartFailureParameters, estimate: Float64Array): VarianceColumn[] {
-  const m = HF_STATE_DIM;
-  const point = Float64Array.from(estimate);
-  return Array.from(estimate, (x, k) => {
-    point[k] = x + JACOBIAN_STEP;
-    const ahead = compileHeartFailureSystem(parametersAt(point));
-    point[k] = x - JACOBIAN_STEP;
-    const behind = compileHeartFailureSystem(parametersAt(point));
-    point[k] = x;
-    const slope = (a: number, b: number): number => (a - b) / (2 * JACOBIAN_STEP);
-    return {
-      observationVariance: Float64Array.from(ahead.observationVariance, (a, i) => slope(a, behind.observationVariance[i]!)),
-      processVariance: Float64Array.from(ahead.processVariance, (a, j) => slope(a, behind.processVariance[j]!)),
-      initialVariance: Float64Array.from({ length: m }, (_, j) => slope(ahead.initialCovariance[j * m + j]!, behind.initialCovariance[j * m + j]!)),
-    };
-  });
-}
-
-/**
- * Whether the fitted parameters move only variances (H, the diagonal of Q, the diagonal of P0), which is
- * what the exact gradient (./gradient.ts) covers; otherwise the fit takes forward differences.
- */
-function varianceOnly(population: HeartFailurePopulation): boolean {
-  const cached = varianceOnlyCache.get(population);
+function varianceDependence(population: HeartFailurePopulation): VarianceDependence | null {
+  const cached = dependenceCache.get(population);
   if (cached !== undefined) return cached;
   const m = HF_STATE_DIM;
   const base = compileHeartFailureSystem(population.parameters);
   const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((x, i) => x === b[i]);
-  const result = population.patientParameters.every((path) => {
-    const moved = compileHeartFailureSystem(withHfParameters(population.parameters, [[path, 1.5 * getHfParameter(population.parameters, path)]]));
-    const offDiagonal = (P: Float64Array): number[] => Array.from(P).filter((_, k) => k % (m + 1) !== 0);
-    return (
+  const offDiagonal = (P: Float64Array): number[] => Array.from(P).filter((_, k) => k % (m + 1) !== 0);
+  const diagonal = (P: Float64Array): number[] => Array.from({ length: m }, (_, j) => P[j * m + j]!);
+  const factor = 1.5;
+  // Indices whose value moved, when each moved by exactly factor²; null when one moved otherwise.
+  const scaled = (moved: ArrayLike<number>, original: ArrayLike<number>): number[] | null => {
+    const indices: number[] = [];
+    for (let i = 0; i < original.length; i++) {
+      if (moved[i] === original[i]) continue;
+      if (!(Math.abs(moved[i]! - factor * factor * original[i]!) <= 1e-12 * Math.abs(moved[i]!))) return null;
+      indices.push(i);
+    }
+    return indices;
+  };
+  const dependence = { observationVariance: [] as number[][], processVariance: [] as number[][], initialVariance: [] as number[][] };
+  let result: VarianceDependence | null = dependence;
+  for (const path of population.patientParameters) {
+    const moved = compileHeartFailureSystem(withHfParameters(population.parameters, [[path, factor * getHfParameter(population.parameters, path)]]));
+    const observation = scaled(moved.observationVariance, base.observationVariance);
+    const process = scaled(moved.processVariance, base.processVariance);
+    const initial = scaled(diagonal(moved.initialCovariance), diagonal(base.initialCovariance));
+    const restSame =
       same(moved.decay, base.decay) &&
       same(moved.initialState, base.initialState) &&
       same(offDiagonal(moved.initialCovariance), offDiagonal(base.initialCovariance)) &&
       same(moved.outlierThresholdSd, base.outlierThresholdSd) &&
       moved.diureticCoupling === base.diureticCoupling &&
-      moved.design.every((row, i) => same(row.index, base.design[i]!.index) && same(row.coefficient, base.design[i]!.coefficient))
-    );
-  });
-  varianceOnlyCache.set(population, result);
+      moved.design.every((row, i) => same(row.index, base.design[i]!.index) && same(row.coefficient, base.design[i]!.coefficient));
+    if (!restSame || observation === null || process === null || initial === null) {
+      result = null;
+      break;
+    }
+    dependence.observationVariance.push(observation);
+    dependence.processVariance.push(process);
+    dependence.initialVariance.push(initial);
+  }
+  dependenceCache.set(population, result);
   return result;
 }
-const varianceOnlyCache = new WeakMap<HeartFailurePopulation, boolean>();
+const dependenceCache = new WeakMap<HeartFailurePopulation, VarianceDependence | null>();
 
 /**
  * The fit `fitHeartFailureMap` returned, rebuilt from its stored estimate (the parameters are made from the

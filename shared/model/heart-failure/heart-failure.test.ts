@@ -329,6 +329,19 @@ describe('heart-failure MAP fit', () => {
     expect(withCurvature).toBeLessThan(0.8 * withoutCurvature);
   });
 
+  it('falls back to forward differences when a fitted parameter is not a variance, and reaches the same MAP', () => {
+    const observations = heartFailureObservations(simulate(1600, 56).series);
+    const withTimeConstant = { ...HF_POPULATION, patientParameters: [...HF_POPULATION.patientParameters, 'fluidWanderTimeConstantDays' as const] };
+    const exact = fitHeartFailureMap(observations, 55);
+    const differences = fitHeartFailureMap(observations, 55, withTimeConstant);
+    expect(exact.converged && differences.converged).toBe(true);
+    // One forward-difference gradient alone costs 7 evaluations.
+    expect(differences.evaluations).toBeGreaterThan(3 * 7);
+    expect(exact.evaluations).toBeLessThan(12);
+    // The extra parameter can only raise the posterior's maximum (up to the fits' tolerance).
+    expect(differences.logPosterior).toBeGreaterThan(exact.logPosterior - 0.05);
+  });
+
   it('recovers a population value by pooled maximum likelihood over a panel', () => {
     const truth = withHfParameters(PARAMETERS, [['heartRate.noiseSd', 3]]);
     const panel = Array.from({ length: 24 }, (_, k) =>
