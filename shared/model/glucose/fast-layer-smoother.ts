@@ -15,12 +15,11 @@ import {
   FINGERSTICK_LOG_SD,
   type FilterOptions,
   type GlucoseReadings,
-  LEVEL_PRIOR_MEAN,
-  LEVEL_PRIOR_SD,
+  filterStartValues,
   type ReadingTimeline,
   ReadingKind,
   SENSOR_NOISE_DEGREES_OF_FREEDOM,
-  stationaryDeviationCovariance,
+  START,
   type StepSystems,
 } from './fast-layer.js';
 
@@ -110,21 +109,20 @@ export function filterFastLayerTrack(
   const { stepIndex, warmupShare } = timeline;
   const { predictedState, predictedCovariance, innovation, inverseInnovationVariance } = track;
   const table = systems.table;
-  const parameters = systems.parameters;
   const robust = options.robust ?? true;
-  const sensorR = systems.rates.observationVariance;
   const fingerstickR = FINGERSTICK_LOG_SD * FINGERSTICK_LOG_SD;
-  const insertionExcessR = sensorR * (parameters.insertionNoiseFactor - 1);
-  const [varD, covDS, varS] = stationaryDeviationCovariance(parameters);
-  let a0 = LEVEL_PRIOR_MEAN;
+  const start = filterStartValues(systems);
+  const sensorR = start[START.sensorVariance]!;
+  const insertionExcessR = start[START.insertionExcessVariance]!;
+  let a0 = start[START.level]!;
   let a1 = 0;
   let a2 = 0;
-  let p00 = LEVEL_PRIOR_SD * LEVEL_PRIOR_SD;
+  let p00 = start[START.levelVariance]!;
   let p01 = 0;
   let p02 = 0;
-  let p11 = varD;
-  let p12 = covDS;
-  let p22 = varS;
+  let p11 = start[START.deviationVariance]!;
+  let p12 = start[START.deviationRateCovariance]!;
+  let p22 = start[START.rateVariance]!;
   let logTerms = 0;
   let termProduct = 1;
   let constantTerms = 0;

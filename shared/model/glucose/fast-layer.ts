@@ -110,6 +110,31 @@ export function stationaryDeviationCovariance(parameters: FastLayerParameters): 
   return [varD, covDS, varS];
 }
 
+/** Indices into `filterStartValues`. */
+export const START = { level: 0, levelVariance: 1, deviationVariance: 2, deviationRateCovariance: 3, rateVariance: 4, sensorVariance: 5, insertionExcessVariance: 6 } as const;
+
+/**
+ * The filters' starting values and noise variances in one Float64Array (indices in START): the prior
+ * level and its variance, the stationary covariance of (d, s), the sensor's R and a new sensor's extra R.
+ * Read from a typed array they are plain doubles to the optimising compiler. Taken from an array
+ * destructure or an object's property they are tagged numbers, and then the loop variables they start
+ * (the state and its covariance) were kept boxed: one heap number allocated per update, and
+ * robustFastLayerLogLikelihood ran 6× slower (148 against 23 ms for 1,000 evaluations of 864 readings).
+ */
+export function filterStartValues(systems: StepSystems): Float64Array {
+  const [varD, covDS, varS] = stationaryDeviationCovariance(systems.parameters);
+  const sensorR = systems.rates.observationVariance;
+  return Float64Array.of(
+    LEVEL_PRIOR_MEAN,
+    LEVEL_PRIOR_SD * LEVEL_PRIOR_SD,
+    varD,
+    covDS,
+    varS,
+    sensorR,
+    sensorR * (systems.parameters.insertionNoiseFactor - 1),
+  );
+}
+
 /**
  * What the filter needs about the time axis, independent of the parameters: the distinct step lengths
  * (one discretisation each per parameter vector), and for every reading its sensor's age.
@@ -246,21 +271,20 @@ export function filterFastLayer(
   const { logGlucose, kind, censoring } = readings;
   const { stepIndex, warmupShare } = timeline;
   const table = systems.table;
-  const parameters = systems.parameters;
   const robust = options.robust ?? true;
-  const sensorR = systems.rates.observationVariance;
   const fingerstickR = FINGERSTICK_LOG_SD * FINGERSTICK_LOG_SD;
-  const insertionExcessR = sensorR * (parameters.insertionNoiseFactor - 1);
-  const [varD, covDS, varS] = stationaryDeviationCovariance(parameters);
-  let a0 = LEVEL_PRIOR_MEAN;
+  const start = filterStartValues(systems);
+  const sensorR = start[START.sensorVariance]!;
+  const insertionExcessR = start[START.insertionExcessVariance]!;
+  let a0 = start[START.level]!;
   let a1 = 0;
   let a2 = 0;
-  let p00 = LEVEL_PRIOR_SD * LEVEL_PRIOR_SD;
+  let p00 = start[START.levelVariance]!;
   let p01 = 0;
   let p02 = 0;
-  let p11 = varD;
-  let p12 = covDS;
-  let p22 = varS;
+  let p11 = start[START.deviationVariance]!;
+  let p12 = start[START.deviationRateCovariance]!;
+  let p22 = start[START.rateVariance]!;
   // Σ log of the per-reading scale terms, accumulated as a product and logged when it leaves its range.
   let logTerms = 0;
   let termProduct = 1;

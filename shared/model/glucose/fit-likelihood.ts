@@ -18,12 +18,11 @@ import {
   Censoring,
   FINGERSTICK_LOG_SD,
   type GlucoseReadings,
-  LEVEL_PRIOR_MEAN,
-  LEVEL_PRIOR_SD,
+  filterStartValues,
   type ReadingTimeline,
   ReadingKind,
   SENSOR_NOISE_DEGREES_OF_FREEDOM,
-  stationaryDeviationCovariance,
+  START,
   type StepSystems,
 } from './fast-layer.js';
 
@@ -45,20 +44,20 @@ export function robustFastLayerLogLikelihood(
   const { logGlucose, kind, censoring } = readings;
   const { stepIndex, warmupShare } = timeline;
   const table = systems.table;
-  const parameters = systems.parameters;
-  const sensorR = systems.rates.observationVariance;
   const fingerstickR = FINGERSTICK_LOG_SD * FINGERSTICK_LOG_SD;
-  const insertionExcessR = sensorR * (parameters.insertionNoiseFactor - 1);
-  const [varD, covDS, varS] = stationaryDeviationCovariance(parameters);
-  let a0 = LEVEL_PRIOR_MEAN;
+  // From a Float64Array, so that the loop's state stays unboxed (see filterStartValues).
+  const start = filterStartValues(systems);
+  const sensorR = start[START.sensorVariance]!;
+  const insertionExcessR = start[START.insertionExcessVariance]!;
+  let a0 = start[START.level]!;
   let a1 = 0;
   let a2 = 0;
-  let p00 = LEVEL_PRIOR_SD * LEVEL_PRIOR_SD;
+  let p00 = start[START.levelVariance]!;
   let p01 = 0;
   let p02 = 0;
-  let p11 = varD;
-  let p12 = covDS;
-  let p22 = varS;
+  let p11 = start[START.deviationVariance]!;
+  let p12 = start[START.deviationRateCovariance]!;
+  let p22 = start[START.rateVariance]!;
   let logTerms = 0;
   let termProduct = 1;
   let constantTerms = 0;
