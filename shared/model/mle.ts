@@ -24,6 +24,19 @@ export interface MinimisationResult {
   readonly converged: boolean;
 }
 
+/** The minimisers' view of an objective: a NaN value counts as +∞ (an invalid region is rejected), and calls are counted. */
+class CountedObjective {
+  evaluations = 0;
+
+  constructor(private readonly objective: (point: Float64Array) => number) {}
+
+  evaluate(point: Float64Array): number {
+    this.evaluations++;
+    const value = this.objective(point);
+    return Number.isNaN(value) ? Number.POSITIVE_INFINITY : value;
+  }
+}
+
 /**
  * Nelder–Mead with the standard coefficients (reflection 1, expansion 2, contraction ½, shrink ½).
  * A NaN objective value counts as +∞, so an invalid parameter region is simply rejected.
@@ -38,12 +51,8 @@ export function minimiseNelderMead(
   const valueTolerance = options.valueTolerance ?? 1e-10;
   const pointTolerance = options.pointTolerance ?? 1e-8;
   const maxEvaluations = options.maxEvaluations ?? 5000;
-  let evaluations = 0;
-  const evaluate = (point: Float64Array): number => {
-    evaluations++;
-    const value = objective(point);
-    return Number.isNaN(value) ? Number.POSITIVE_INFINITY : value;
-  };
+  const counted = new CountedObjective(objective);
+  const evaluate = (point: Float64Array): number => counted.evaluate(point);
 
   const vertices: Float64Array[] = [];
   const values: number[] = [];
@@ -59,7 +68,7 @@ export function minimiseNelderMead(
   const trial = new Float64Array(dim);
 
   let converged = false;
-  while (evaluations < maxEvaluations) {
+  while (counted.evaluations < maxEvaluations) {
     order.sort((i, j) => values[i]! - values[j]!);
     const best = order[0]!;
     const worst = order[dim]!;
@@ -105,7 +114,7 @@ export function minimiseNelderMead(
   }
   let bestIndex = 0;
   for (let k = 1; k <= dim; k++) if (values[k]! < values[bestIndex]!) bestIndex = k;
-  return { point: Float64Array.from(vertices[bestIndex]!), value: values[bestIndex]!, evaluations, converged };
+  return { point: Float64Array.from(vertices[bestIndex]!), value: values[bestIndex]!, evaluations: counted.evaluations, converged };
 }
 
 export interface QuasiNewtonOptions {
@@ -154,12 +163,8 @@ export function minimiseBfgs(
   const decreaseTolerance = options.decreaseTolerance ?? 1e-8;
   const maxStep = options.maxStep ?? 1;
   const maxEvaluations = options.maxEvaluations ?? 5000;
-  let evaluations = 0;
-  const evaluate = (point: Float64Array): number => {
-    evaluations++;
-    const value = objective(point);
-    return Number.isNaN(value) ? Number.POSITIVE_INFINITY : value;
-  };
+  const counted = new CountedObjective(objective);
+  const evaluate = (point: Float64Array): number => counted.evaluate(point);
   const H = new Float64Array(n * n);
   if (options.inverseHessian && options.inverseHessian.length === n * n) H.set(options.inverseHessian);
   else for (let i = 0; i < n; i++) H[i * n + i] = options.initialScale ?? 1;
@@ -180,7 +185,7 @@ export function minimiseBfgs(
       const xi = point[i]!;
       point[i] = xi + h;
       let ahead = evaluate(point);
-      if (Number.isFinite(ahead) || evaluations >= maxEvaluations) out[i] = Number.isFinite(ahead) ? (ahead - atValue) / h : 0;
+      if (Number.isFinite(ahead) || counted.evaluations >= maxEvaluations) out[i] = Number.isFinite(ahead) ? (ahead - atValue) / h : 0;
       else {
         point[i] = xi - h;
         ahead = evaluate(point);
@@ -198,7 +203,7 @@ export function minimiseBfgs(
   const Hy = new Float64Array(n);
   if (Number.isFinite(value)) gradientAt(x, value, g);
   let converged = false;
-  while (Number.isFinite(value) && evaluations + gradientCost + 1 <= maxEvaluations) {
+  while (Number.isFinite(value) && counted.evaluations + gradientCost + 1 <= maxEvaluations) {
     let slope = 0;
     let longest = 0;
     for (let i = 0; i < n; i++) {
@@ -215,7 +220,7 @@ export function minimiseBfgs(
     let t = longest > maxStep ? maxStep / longest : 1;
     let trialValue = Number.POSITIVE_INFINITY;
     let accepted = false;
-    while (evaluations + gradientCost < maxEvaluations) {
+    while (counted.evaluations + gradientCost < maxEvaluations) {
       for (let i = 0; i < n; i++) trial[i] = x[i]! + t * direction[i]!;
       trialValue = evaluate(trial);
       if (trialValue <= value + 1e-4 * t * slope) {
@@ -251,7 +256,7 @@ export function minimiseBfgs(
       }
     }
   }
-  return { point: x, value, evaluations, converged, inverseHessian: H, gradients };
+  return { point: x, value, evaluations: counted.evaluations, converged, inverseHessian: H, gradients };
 }
 
 function replaceVertex(
