@@ -3,13 +3,17 @@
  * - the full panel refit of 1,000 patients x 90 days (`caretwin demo --patients 1000`) on 2 worker threads:
  *   one task per patient on the twin workers (glucose hyperparameters, bands and state, daily glucose layer,
  *   heart-failure twin), the store read on the main thread meanwhile, then storing twins and reconciling alerts; cold (no stored twins) and
- *   warm (from the stored ones); wall and CPU seconds (process-wide, workers included);
+ *   warm (from the stored ones); wall and CPU seconds (process-wide, workers included). The cold refit is also
+ *   run as the issue has it, in a process of its own (`caretwin demo`, then `caretwin twin refit`): on a copy
+ *   of the store made right after the demo, by this bundle started again with `--refit-store DIR`, whose
+ *   heap has not just generated 14 million samples;
  * - one patient's new day of CGM: the write, then the update of that twin and its alerts (median of N), with
  *   the daily hyperparameter refresh that a new day brings and without it (filter forward only);
  * - the heart-failure alerts in the stored twins against the panel's planted episodes, next to what
  *   `caretwin hf-evaluate` computes for the same panel (planned in memory, series over the whole window).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MS_PER_DAY, utcDay } from '../../shared/domain/sample.js';
@@ -41,11 +45,40 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<{ value: T; seconds: 
   return { value, seconds, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
+/** The argument that makes the bench bundle run `refitStoreInThisProcess` instead of the benchmarks. */
+export const REFIT_STORE_FLAG = '--refit-store';
+
+interface FreshRefit {
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly ms: Record<string, number>;
+}
+
+/**
+ * A cold full refit of the store in `dir` in this process, as `caretwin twin refit` runs it; its figures as
+ * JSON on stdout.
+ */
+export async function refitStoreInThisProcess(dir: string): Promise<void> {
+  const store = await CareTwinStore.unlock(dir, 'bench passcode');
+  const pipeline = new TwinPipeline({ store: () => store, nowMs: () => HF_EVALUATION_END_MS });
+  const refit = await timed(() => pipeline.refitPanel());
+  await pipeline.close();
+  store.close();
+  const figures: FreshRefit = { seconds: refit.seconds, cpuSeconds: refit.cpuSeconds, ms: { ...refit.value.ms } };
+  process.stdout.write(JSON.stringify(figures));
+}
+
 export async function benchLivingTwin(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'caretwin-bench-living-twin-'));
   try {
     const store = await CareTwinStore.create(path.join(dir, 'store'), 'bench passcode');
     const demo = await timed(() => generateDemoPanel(store, { patients: PATIENTS, days: DAYS, seed: SEED, endMs: HF_EVALUATION_END_MS }));
+    // The copy for the fresh process, taken while nothing writes (the store's WAL is part of the directory).
+    cpSync(path.join(dir, 'store'), path.join(dir, 'fresh'), { recursive: true });
+    const fresh = spawnSync(process.execPath, [process.argv[1]!, REFIT_STORE_FLAG, path.join(dir, 'fresh')], { encoding: 'utf8' });
+    if (fresh.status !== 0) throw new Error(`the fresh-process refit failed: ${fresh.stderr.trim().split('\n').at(-1) ?? fresh.status}`);
+    const freshCold = JSON.parse(fresh.stdout) as FreshRefit;
+    rmSync(path.join(dir, 'fresh'), { recursive: true, force: true });
     const pipeline = new TwinPipeline({ store: () => store, nowMs: () => HF_EVALUATION_END_MS });
     const cold = await timed(() => pipeline.refitPanel());
     const warm = await timed(() => pipeline.refitPanel());
@@ -116,6 +149,9 @@ export async function benchLivingTwin(): Promise<Record<string, unknown>> {
       refitColdSeconds: round(cold.seconds, 2),
       refitColdCpuSeconds: round(cold.cpuSeconds, 2),
       refitColdPhasesSeconds: Object.fromEntries(Object.entries(cold.value.ms).map(([k, v]) => [k, round(v / 1000, 2)])),
+      refitColdFreshProcessSeconds: round(freshCold.seconds, 2),
+      refitColdFreshProcessCpuSeconds: round(freshCold.cpuSeconds, 2),
+      refitColdFreshProcessPhasesSeconds: Object.fromEntries(Object.entries(freshCold.ms).map(([k, v]) => [k, round(v / 1000, 2)])),
       refitWarmSeconds: round(warm.seconds, 2),
       refitWarmCpuSeconds: round(warm.cpuSeconds, 2),
       refitWarmPhasesSeconds: Object.fromEntries(Object.entries(warm.value.ms).map(([k, v]) => [k, round(v / 1000, 2)])),
