@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditActor } from '../../../shared/domain/consent.js';
+import { AppError } from '../../../shared/ipc/errors.js';
 import { STREAM } from '../../../shared/domain/streams.js';
 import { buildReadingTimeline, cgmReadings, FILTERED_STRIDE, filterFastLayer, StepSystems } from '../../../shared/model/glucose/fast-layer.js';
 import type { FastLayerParameters } from '../../../shared/model/glucose/fast-layer.js';
@@ -22,6 +23,7 @@ import { refitPatientTwin } from '../../../shared/model/glucose/patient-refit.js
 import { filterGlucoseForward, glucoseStateFromRefit, initialGlucoseState } from './glucose-state.js';
 import { type StoredTwin, TwinPipeline, type TwinUpdate } from './pipeline.js';
 import { RefitCancelledError } from './refit-pool.js';
+import { TWIN_RECORD } from './twin-compute.js';
 
 const params: FastLayerParameters = {
   deviationTimeConstantMin: 100,
@@ -289,6 +291,38 @@ describe('TwinPipeline', () => {
         if (twin.glucose) expect(twin.glucose.update).toBe('refit');
       }
       expect(after.some((twin, i) => twin.computedMs !== before[i]!.computedMs || JSON.stringify(twin) !== JSON.stringify(before[i]))).toBe(true);
+      await pipeline.close();
+    });
+  });
+
+  it('stores a panel refit all together: a failure while storing one patient leaves every stored twin as it was, and pushes nothing', async () => {
+    await withStore(async (store) => {
+      await generateDemoPanel(store, { patients: 6, days: 30, seed: 5, endMs: NOW });
+      await pipelineFor(store).samplesArrived();
+      const ids = store.listPatients().map((p) => p.id);
+      const stored = (): (string | undefined)[] => ids.map((id) => JSON.stringify(store.getDerivedRecord(id, TWIN_RECORD)));
+      const before = stored();
+      // The fifth patient's twin cannot be written (a full disk, say): the store refuses it with its own error.
+      const failing = ids[4]!;
+      const faulty = new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === 'putDerivedRecord') {
+            return (patientId: string, ...rest: unknown[]) => {
+              if (patientId === failing) throw new AppError('STORE_UNAVAILABLE', 'The data could not be saved (SQLITE_FULL).');
+              return (target.putDerivedRecord as (...args: unknown[]) => boolean).call(target, patientId, ...rest);
+            };
+          }
+          const value = Reflect.get(target, property, receiver) as unknown;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const pipeline = new TwinPipeline({ store: () => faulty, nowMs: () => NOW + 3_600_000, computeWorkerUrl, poolSize: 2 });
+      const pushed: string[] = [];
+      const subscription = pipeline.updates$.subscribe((u) => pushed.push(u.patientId));
+      await expect(pipeline.refitPanel()).rejects.toThrow(/could not be saved/);
+      subscription.unsubscribe();
+      expect(stored()).toEqual(before);
+      expect(pushed).toEqual([]);
       await pipeline.close();
     });
   });

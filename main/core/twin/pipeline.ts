@@ -184,7 +184,18 @@ export class TwinPipeline {
     return this.hasChanged(this.options.store(), patientId) ? this.updatePatient(patientId) : null;
   }
 
-  private store(store: PipelineStore, patientId: string, twin: StoredTwin, previous: StoredTwin | undefined, trigger: TwinUpdate['trigger']): TwinUpdate | null {
+  /**
+   * Stores a patient's twin and reconciles their alerts in one transaction (or in the caller's, when it has one
+   * open), and pushes the update to open views unless `push` is false (the caller pushes after its commit).
+   */
+  private store(
+    store: PipelineStore,
+    patientId: string,
+    twin: StoredTwin,
+    previous: StoredTwin | undefined,
+    trigger: TwinUpdate['trigger'],
+    push = true,
+  ): TwinUpdate | null {
     const nowMs = twin.computedMs;
     const counts = { raised: 0, merged: 0, cleared: 0 };
     const add = (r: ReconcileReport): void => {
@@ -202,7 +213,7 @@ export class TwinPipeline {
     });
     if (!stored) return null;
     const update = summarise(patientId, twin, trigger, counts);
-    this.subject.next(update);
+    if (push) this.subject.next(update);
     return update;
   }
 
@@ -252,21 +263,28 @@ export class TwinPipeline {
     if (signal?.aborted) throw new RefitCancelledError(ids.length, ids.length);
     const skipped = skippedAt.reduce((sum, s) => sum + s, 0);
 
-    // Storing is synchronous from here: a cancel now comes too late and changes nothing.
+    // Storing is synchronous from here: a cancel now comes too late and changes nothing. One transaction for
+    // the panel: the stored twins change all together or not at all (as a cancel leaves them), and a thousand
+    // patients' commits become one. Open views hear of the updates once they are stored.
     const storeStarted = performance.now();
     const alerts = { raised: 0, merged: 0, cleared: 0 };
+    const updates: TwinUpdate[] = [];
     let stored = 0;
-    ids.forEach((id, i) => {
-      const twin = twins[i];
-      if (twin === undefined) return;
-      const update = this.store(store, id, twin, previous[i], 'refit');
-      if (update) {
-        alerts.raised += update.alerts.raised;
-        alerts.merged += update.alerts.merged;
-        alerts.cleared += update.alerts.cleared;
-      }
-      onProgress?.({ phase: 'store', done: ++stored, total: ids.length - skipped });
+    store.writeAtomically(() => {
+      ids.forEach((id, i) => {
+        const twin = twins[i];
+        if (twin === undefined) return;
+        const update = this.store(store, id, twin, previous[i], 'refit', false);
+        if (update) {
+          updates.push(update);
+          alerts.raised += update.alerts.raised;
+          alerts.merged += update.alerts.merged;
+          alerts.cleared += update.alerts.cleared;
+        }
+        onProgress?.({ phase: 'store', done: ++stored, total: ids.length - skipped });
+      });
     });
+    for (const update of updates) this.subject.next(update);
     const storeMs = performance.now() - storeStarted;
     return {
       patients: ids.length - skipped,
