@@ -6,7 +6,7 @@
  * previous fit: its estimate and its curvature. A fit through day r reads days 0 … r only.
  */
 import { minimiseBfgs, minimiseNelderMead } from '../mle.js';
-import { createHeartFailureTape, filterHeartFailure } from './filter.js';
+import { createHeartFailureTape, filterHeartFailure, type HeartFailureTape } from './filter.js';
 import { heartFailureVarianceGradient } from './gradient.js';
 import {
   compileHeartFailureSystem,
@@ -14,6 +14,7 @@ import {
   HF_STATE_DIM,
   type HeartFailureObservations,
   type HeartFailureParameters,
+  type HeartFailureSystem,
   type NtProBnpParameters,
   type VitalSignParameters,
 } from './model.js';
@@ -138,10 +139,12 @@ export function fitHeartFailureMap(
       population.parameters,
       paths.map((path, i) => [path, Math.exp(estimate[i]!)] as const),
     );
-  // The filter records its tape at every evaluation: the gradient is asked for at the point evaluated last.
-  const tape = createHeartFailureTape(Math.min(dayLimit, observations.dayCount));
+  // With an exact gradient, the filter records its tape at every evaluation: the gradient is asked for at the
+  // point evaluated last (and re-evaluates when it is not).
+  const dependence = varianceDependence(population);
+  const tape = dependence ? createHeartFailureTape(Math.min(dayLimit, observations.dayCount)) : undefined;
   const tapePoint = new Float64Array(dim).fill(Number.NaN);
-  let tapeSystem = compileHeartFailureSystem(population.parameters);
+  let tapeSystem: HeartFailureSystem | undefined;
   const negativeLogPosterior = (estimate: Float64Array): number => {
     let prior = 0;
     for (let i = 0; i < estimate.length; i++) prior += 0.5 * priorPrecision * (estimate[i]! - centre[i]!) ** 2;
@@ -149,20 +152,20 @@ export function fitHeartFailureMap(
     tapePoint.set(estimate);
     return prior - filterHeartFailure(tapeSystem, observations, null, dayLimit, tape).logLikelihood;
   };
-  const gradient = (estimate: Float64Array, _value: number, out: Float64Array): void => {
+  const exactGradient = (scaled: VarianceDependence, taped: HeartFailureTape) => (estimate: Float64Array, _value: number, out: Float64Array): void => {
     if (!estimate.every((x, i) => x === tapePoint[i])) negativeLogPosterior(estimate);
-    const slopes = heartFailureVarianceGradient(tapeSystem, observations, tape, dayLimit);
+    const system = tapeSystem!;
+    const slopes = heartFailureVarianceGradient(system, observations, taped, dayLimit);
     const m = HF_STATE_DIM;
     for (let k = 0; k < dim; k++) {
       // ∂ℓ/∂x_k = Σ ∂ℓ/∂V · 2V over the variances V that parameter k scales.
       let logLikelihoodSlope = 0;
-      for (const i of dependence!.observationVariance[k]!) logLikelihoodSlope += 2 * slopes.observationVariance[i]! * tapeSystem.observationVariance[i]!;
-      for (const j of dependence!.processVariance[k]!) logLikelihoodSlope += 2 * slopes.processVariance[j]! * tapeSystem.processVariance[j]!;
-      for (const j of dependence!.initialVariance[k]!) logLikelihoodSlope += 2 * slopes.initialVariance[j]! * tapeSystem.initialCovariance[j * m + j]!;
+      for (const i of scaled.observationVariance[k]!) logLikelihoodSlope += 2 * slopes.observationVariance[i]! * system.observationVariance[i]!;
+      for (const j of scaled.processVariance[k]!) logLikelihoodSlope += 2 * slopes.processVariance[j]! * system.processVariance[j]!;
+      for (const j of scaled.initialVariance[k]!) logLikelihoodSlope += 2 * slopes.initialVariance[j]! * system.initialCovariance[j * m + j]!;
       out[k] = priorPrecision * (estimate[k]! - centre[k]!) - logLikelihoodSlope;
     }
   };
-  const dependence = varianceDependence(population);
   const warm = options.warmStart !== undefined && options.warmStart.length === dim;
   const start = warm ? options.warmStart! : centre;
   const curvature = options.warmCurvature;
@@ -182,7 +185,7 @@ export function fitHeartFailureMap(
     decreaseTolerance: MAP_DECREASE_TOLERANCE,
     maxStep: 1,
     maxEvaluations: options.maxEvaluations ?? 400,
-    ...(dependence ? { gradient } : {}),
+    ...(dependence && tape ? { gradient: exactGradient(dependence, tape) } : {}),
   });
   return {
     throughIndex,
