@@ -115,6 +115,122 @@ export interface CompiledSparseModel {
   filterToEnd(overrides?: CovarianceOverrides): SparseFilterEnd;
 }
 
+/**
+ * What `compileSparseModel` reads from a model, and the filter's scratch. The filter below is one module-level
+ * function over this, not a closure per model: V8 keeps a closure's optimised code only while some closure holds
+ * it, so a closure per patient was compiled again after a garbage collection had dropped the previous patient's.
+ */
+interface SparseProgram {
+  readonly m: number;
+  readonly p: number;
+  readonly n: number;
+  readonly observations: Float64Array;
+  readonly Z: readonly SparseRows[];
+  readonly designAt: Int32Array;
+  readonly T: readonly SparseRows[];
+  readonly programs: readonly CovarianceProgram[];
+  readonly transitionAt: Int32Array;
+  readonly intercepts: readonly Float64Array[];
+  readonly interceptAt: Int32Array;
+  readonly covariances: readonly Float64Array[];
+  readonly covarianceAt: Int32Array;
+  readonly intercept: Float64Array;
+  readonly variance: Float64Array;
+  readonly initialState: Float64Array;
+  readonly initialCovariance: Float64Array;
+  readonly a: Float64Array;
+  readonly P: Float64Array;
+  readonly next: Float64Array;
+  readonly gain: Float64Array;
+  readonly nextP: Float64Array;
+}
+
+function filterSparse(program: SparseProgram, overrides: CovarianceOverrides): FilterSummary {
+  const { m, p, n, observations, Z, designAt, T, programs, transitionAt, intercepts, interceptAt } = program;
+  const { covariances, covarianceAt, intercept, variance, a, P, next, gain, nextP } = program;
+  const stateCovariance = overrides.stateCovariance;
+  if (stateCovariance !== undefined && stateCovariance.length !== m * m) throw new Error(`sparseLogLikelihood: Q must be ${m}×${m}`);
+  if (overrides.initialCovariance !== undefined && overrides.initialCovariance.length !== m * m) {
+    throw new Error(`sparseLogLikelihood: P0 must be ${m}×${m}`);
+  }
+  a.set(program.initialState);
+  P.set(overrides.initialCovariance ?? program.initialCovariance);
+  let logLikelihood = 0;
+  let observedCount = 0;
+  for (let t = 0; t < n; t++) {
+    const { rowStart: zStart, column: zColumn, value: zValue } = Z[designAt[t]!]!;
+    for (let i = 0; i < p; i++) {
+      const y = observations[t * p + i]!;
+      if (y !== y) continue;
+      observedCount++;
+      const from = zStart[i]!;
+      const to = zStart[i + 1]!;
+      let forecast = intercept[t * p + i]!;
+      for (let k = from; k < to; k++) forecast += zValue[k]! * a[zColumn[k]!]!;
+      // M = P z (P symmetric: row j of P is its column j), F = z'M + h
+      gain.fill(0);
+      for (let k = from; k < to; k++) {
+        const row = zColumn[k]! * m;
+        const coefficient = zValue[k]!;
+        for (let r = 0; r < m; r++) gain[r] = gain[r]! + coefficient * P[row + r]!;
+      }
+      let f = variance[t * p + i]!;
+      for (let k = from; k < to; k++) f += zValue[k]! * gain[zColumn[k]!]!;
+      const v = y - forecast;
+      const fInv = 1 / f;
+      for (let r = 0; r < m; r++) a[r] = a[r]! + gain[r]! * v * fInv;
+      for (let r = 0; r < m; r++) {
+        const gr = gain[r]! * fInv;
+        for (let c = r; c < m; c++) {
+          const value = P[r * m + c]! - gr * gain[c]!;
+          P[r * m + c] = value;
+          P[c * m + r] = value;
+        }
+      }
+      logLikelihood -= 0.5 * (LOG_2PI + Math.log(f) + v * v * fInv);
+    }
+    if (t + 1 === n) break;
+
+    // a ← c + T a, P ← T P T' + Q
+    const { rowStart, column, value } = T[transitionAt[t]!]!;
+    const c0 = intercepts[interceptAt[t]!]!;
+    for (let r = 0; r < m; r++) {
+      let sum = c0[r]!;
+      for (let k = rowStart[r]!; k < rowStart[r + 1]!; k++) sum += value[k]! * a[column[k]!]!;
+      next[r] = sum;
+    }
+    a.set(next);
+    const { start, offset, coefficient } = programs[transitionAt[t]!]!;
+    const Q = stateCovariance ?? covariances[covarianceAt[t]!]!;
+    let entry = 0;
+    for (let r = 0; r < m; r++) {
+      for (let c = r; c < m; c++) {
+        let sum = Q[r * m + c]!;
+        for (let k = start[entry]!; k < start[entry + 1]!; k++) sum += coefficient[k]! * P[offset[k]!]!;
+        nextP[r * m + c] = sum;
+        nextP[c * m + r] = sum;
+        entry++;
+      }
+    }
+    P.set(nextP);
+  }
+  return { logLikelihood, observedCount };
+}
+
+class SparseModel implements CompiledSparseModel {
+  constructor(private readonly program: SparseProgram) {}
+
+  logLikelihood(overrides: CovarianceOverrides = {}): FilterSummary {
+    return filterSparse(this.program, overrides);
+  }
+
+  filterToEnd(overrides: CovarianceOverrides = {}): SparseFilterEnd {
+    if (this.program.n === 0) throw new Error('sparseLogLikelihood: there is no step to filter');
+    const summary = filterSparse(this.program, overrides);
+    return { ...summary, state: Float64Array.from(this.program.a), covariance: Float64Array.from(this.program.P) };
+  }
+}
+
 export function compileSparseModel(model: StateSpaceModel, observations: Float64Array): CompiledSparseModel {
   const m = model.stateDim;
   const p = model.observationDim;
@@ -131,100 +247,36 @@ export function compileSparseModel(model: StateSpaceModel, observations: Float64
   const covariances = distinct(systems.map((s) => s.stateCovariance));
   const stateIntercepts = distinct(systems.map((s) => s.stateIntercept));
   const T = transitions.unique.map((matrix) => sparseRows(matrix, m, m));
-  const programs = T.map((rows) => covarianceProgram(rows, m));
-  const Z = designs.unique.map((matrix) => sparseRows(matrix, p, m));
   const intercept = new Float64Array(n * p);
   const variance = new Float64Array(n * p);
   systems.forEach((s, t) => {
     intercept.set(s.observationIntercept.subarray(0, p), t * p);
     variance.set(s.observationVariance.subarray(0, p), t * p);
   });
-  const initialState = Float64Array.from(model.initialState);
-  const initialCovariance = Float64Array.from(model.initialCovariance);
-
-  const a = new Float64Array(m);
-  const P = new Float64Array(m * m);
-  const next = new Float64Array(m);
-  const gain = new Float64Array(m);
-  const nextP = new Float64Array(m * m);
-
-  const run = (overrides: CovarianceOverrides): FilterSummary => {
-    const stateCovariance = overrides.stateCovariance;
-    if (stateCovariance !== undefined && stateCovariance.length !== m * m) throw new Error(`sparseLogLikelihood: Q must be ${m}×${m}`);
-    if (overrides.initialCovariance !== undefined && overrides.initialCovariance.length !== m * m) {
-      throw new Error(`sparseLogLikelihood: P0 must be ${m}×${m}`);
-    }
-    a.set(initialState);
-    P.set(overrides.initialCovariance ?? initialCovariance);
-    let logLikelihood = 0;
-    let observedCount = 0;
-    for (let t = 0; t < n; t++) {
-      const { rowStart: zStart, column: zColumn, value: zValue } = Z[designs.at[t]!]!;
-      for (let i = 0; i < p; i++) {
-        const y = observations[t * p + i]!;
-        if (y !== y) continue;
-        observedCount++;
-        const from = zStart[i]!;
-        const to = zStart[i + 1]!;
-        let forecast = intercept[t * p + i]!;
-        for (let k = from; k < to; k++) forecast += zValue[k]! * a[zColumn[k]!]!;
-        // M = P z (P symmetric: row j of P is its column j), F = z'M + h
-        gain.fill(0);
-        for (let k = from; k < to; k++) {
-          const row = zColumn[k]! * m;
-          const coefficient = zValue[k]!;
-          for (let r = 0; r < m; r++) gain[r] = gain[r]! + coefficient * P[row + r]!;
-        }
-        let f = variance[t * p + i]!;
-        for (let k = from; k < to; k++) f += zValue[k]! * gain[zColumn[k]!]!;
-        const v = y - forecast;
-        const fInv = 1 / f;
-        for (let r = 0; r < m; r++) a[r] = a[r]! + gain[r]! * v * fInv;
-        for (let r = 0; r < m; r++) {
-          const gr = gain[r]! * fInv;
-          for (let c = r; c < m; c++) {
-            const value = P[r * m + c]! - gr * gain[c]!;
-            P[r * m + c] = value;
-            P[c * m + r] = value;
-          }
-        }
-        logLikelihood -= 0.5 * (LOG_2PI + Math.log(f) + v * v * fInv);
-      }
-      if (t + 1 === n) break;
-
-      // a ← c + T a, P ← T P T' + Q
-      const { rowStart, column, value } = T[transitions.at[t]!]!;
-      const c0 = stateIntercepts.unique[stateIntercepts.at[t]!]!;
-      for (let r = 0; r < m; r++) {
-        let sum = c0[r]!;
-        for (let k = rowStart[r]!; k < rowStart[r + 1]!; k++) sum += value[k]! * a[column[k]!]!;
-        next[r] = sum;
-      }
-      a.set(next);
-      const { start, offset, coefficient } = programs[transitions.at[t]!]!;
-      const Q = stateCovariance ?? covariances.unique[covariances.at[t]!]!;
-      let entry = 0;
-      for (let r = 0; r < m; r++) {
-        for (let c = r; c < m; c++) {
-          let sum = Q[r * m + c]!;
-          for (let k = start[entry]!; k < start[entry + 1]!; k++) sum += coefficient[k]! * P[offset[k]!]!;
-          nextP[r * m + c] = sum;
-          nextP[c * m + r] = sum;
-          entry++;
-        }
-      }
-      P.set(nextP);
-    }
-    return { logLikelihood, observedCount };
-  };
-  return {
-    logLikelihood: (overrides: CovarianceOverrides = {}): FilterSummary => run(overrides),
-    filterToEnd(overrides: CovarianceOverrides = {}): SparseFilterEnd {
-      if (n === 0) throw new Error('sparseLogLikelihood: there is no step to filter');
-      const summary = run(overrides);
-      return { ...summary, state: Float64Array.from(a), covariance: Float64Array.from(P) };
-    },
-  };
+  return new SparseModel({
+    m,
+    p,
+    n,
+    observations,
+    Z: designs.unique.map((matrix) => sparseRows(matrix, p, m)),
+    designAt: designs.at,
+    T,
+    programs: T.map((rows) => covarianceProgram(rows, m)),
+    transitionAt: transitions.at,
+    intercepts: stateIntercepts.unique,
+    interceptAt: stateIntercepts.at,
+    covariances: covariances.unique,
+    covarianceAt: covariances.at,
+    intercept,
+    variance,
+    initialState: Float64Array.from(model.initialState),
+    initialCovariance: Float64Array.from(model.initialCovariance),
+    a: new Float64Array(m),
+    P: new Float64Array(m * m),
+    next: new Float64Array(m),
+    gain: new Float64Array(m),
+    nextP: new Float64Array(m * m),
+  });
 }
 
 /** `runKalmanFilter(model, observations).logLikelihood` (and the observed count) for a model with no diffuse part. */
