@@ -167,20 +167,9 @@ export function projectDailyGlucose(input: DailyGlucoseInput, options: DailyGluc
   const loadings = new StateLoadings(m);
 
   const forecast = forecastFromFilteredState(model, Float64Array.from(stateAtOrigin), Float64Array.from(covarianceAtOrigin), series.dayCount, horizon);
-  const forecastMoments = (h: number, loading: Float64Array, intercept: number, extraVariance: number): Moments =>
-    linearMoments(forecast.state, forecast.stateCovariance, m, h, loading, intercept, extraVariance);
-  const dailyGlucose = bandSeries(horizon, (h) => {
-    const moments = forecastMoments(h, loadings.dailyGlucose, 0, 0);
-    return logNormalBand(moments.mean, moments.variance);
-  });
-  const dailyHba1c = bandSeries(horizon, (h) => {
-    const moments = forecastMoments(h, loadings.hba1c, HBA1C_INTERCEPT_PCT, 0);
-    return gaussianBand(moments.mean, moments.variance);
-  });
-  const dailyHba1cLab = bandSeries(horizon, (h) => {
-    const moments = forecastMoments(h, loadings.hba1c, HBA1C_INTERCEPT_PCT, params.labVariancePct2);
-    return gaussianBand(moments.mean, moments.variance);
-  });
+  const dailyGlucose = forecastBands(forecast, m, horizon, loadings.dailyGlucose, 0, 0, logNormalBand);
+  const dailyHba1c = forecastBands(forecast, m, horizon, loadings.hba1c, HBA1C_INTERCEPT_PCT, 0, gaussianBand);
+  const dailyHba1cLab = forecastBands(forecast, m, horizon, loadings.hba1c, HBA1C_INTERCEPT_PCT, params.labVariancePct2, gaussianBand);
 
   // Forecast steps all use the last day's system (doses held at the origin's).
   const { transition, stateCovariance: processCovariance } = model.systemAt(last);
@@ -639,9 +628,25 @@ function setBand(series: BandSeries, index: number, band: Band): void {
   series.upper95[index] = band.upper95;
 }
 
-function bandSeries(horizon: number, bandAtRow: (row: number) => Band): BandSeries {
+/**
+ * Bands of loading'x_h + intercept (variance plus `extraVariance`) over the forecast's rows. Module-level
+ * rather than a closure per projection: V8 keeps a closure's optimised code only while a closure holds it, so
+ * each patient's new closures were compiled again (main/core/twin/README.md).
+ */
+function forecastBands(
+  forecast: { readonly state: Float64Array; readonly stateCovariance: Float64Array },
+  m: number,
+  horizon: number,
+  loading: Float64Array,
+  intercept: number,
+  extraVariance: number,
+  band: (mean: number, variance: number) => Band,
+): BandSeries {
   const series = emptySeries(horizon);
-  for (let h = 0; h < horizon; h++) setBand(series, h, bandAtRow(h));
+  for (let h = 0; h < horizon; h++) {
+    const moments = linearMoments(forecast.state, forecast.stateCovariance, m, h, loading, intercept, extraVariance);
+    setBand(series, h, band(moments.mean, moments.variance));
+  }
   return series;
 }
 
