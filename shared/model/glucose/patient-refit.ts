@@ -184,8 +184,8 @@ export function validatePatientSeries(series: PatientCgmSeries): void {
  * The series as the filter reads it, in the track's scratch arrays (views, valid until the track's next
  * patient): ln glucose and the timeline, built as ./fast-layer.ts's buildReadingTimeline builds it for CGM
  * readings (patient-refit.test.ts checks that), without its allocations and with the last step length
- * remembered, since consecutive CGM steps are nearly always the same. Validates as validatePatientSeries
- * does (the same errors, in the same order) in the same single pass over the caller's arrays.
+ * remembered, since consecutive CGM steps are nearly always the same. Checks the series in the same pass
+ * over the caller's arrays and, if it fails, throws validatePatientSeries's error (the same first problem).
  */
 export function loadSeries(series: PatientCgmSeries, track: FastLayerTrack): { readings: GlucoseReadings; timeline: ReadingTimeline } {
   const { timeMin, glucoseMgDl } = series;
@@ -202,48 +202,42 @@ export function loadSeries(series: PatientCgmSeries, track: FastLayerTrack): { r
   // times slower on the caller's than on its own).
   const flags = series.censoring;
   const censoring = flags === undefined ? zeros : track.censoring.subarray(0, n);
+  if (flags !== undefined) censoring.set(flags);
   const lengths: number[] = [];
   const indexByLength = new Map<number, number>();
   let lastLength = Number.NaN;
   let lastIndex = -1;
-  let lastCgmMin = Number.NaN;
   let sensorStart = Number.NEGATIVE_INFINITY;
-  let previousTime = Number.NEGATIVE_INFINITY;
+  // NaN before the first reading: its step is NaN, which neither fails the order test nor starts a sensor.
+  let previousTime = Number.NaN;
+  // The checks are one flag, without error paths in the loop (each written so that NaN fails it); a
+  // series that fails them is read again by validatePatientSeries, which names the first problem.
+  let valid = true;
   for (let t = 0; t < n; t++) {
     const time = timeMin[t]!;
-    if (!(time - time === 0)) throw new RangeError(`reading ${t}: time is not a finite number`);
-    if (time < previousTime) throw new RangeError(`reading ${t}: times are not in order`);
     const g = glucoseMgDl[t]!;
-    if (!(g > 0 && g < Number.POSITIVE_INFINITY)) throw new RangeError(`reading ${t}: glucose is not a positive finite number`);
-    if (flags !== undefined) {
-      const flag = flags[t]!;
-      if (flag > Censoring.High) throw new RangeError(`reading ${t}: unknown censoring flag`);
-      censoring[t] = flag;
-    }
+    const dt = time - previousTime;
+    valid = valid && !(dt < 0) && time - time === 0 && g > 0 && g < Number.POSITIVE_INFINITY;
     logGlucose[t] = Math.log(g);
-    if (t > 0) {
-      const dt = time - previousTime;
-      if (dt !== lastLength) {
-        let index = indexByLength.get(dt);
-        if (index === undefined) {
-          index = lengths.length;
-          lengths.push(dt);
-          indexByLength.set(dt, index);
-        }
-        lastLength = dt;
-        lastIndex = index;
+    if (dt !== lastLength && t > 0) {
+      let index = indexByLength.get(dt);
+      if (index === undefined) {
+        index = lengths.length;
+        lengths.push(dt);
+        indexByLength.set(dt, index);
       }
-      stepIndex[t] = lastIndex;
-    } else {
-      stepIndex[t] = -1;
+      lastLength = dt;
+      lastIndex = index;
     }
+    stepIndex[t] = lastIndex;
+    if (dt >= SENSOR_CHANGE_GAP_MIN) sensorStart = time;
     previousTime = time;
-    if (time - lastCgmMin >= SENSOR_CHANGE_GAP_MIN) sensorStart = time;
-    lastCgmMin = time;
     sensorStartMin[t] = sensorStart;
     const age = time - sensorStart;
     warmupShare[t] = age < SENSOR_WARMUP_MIN ? 1 - age / SENSOR_WARMUP_MIN : 0;
   }
+  if (flags !== undefined) for (let t = 0; t < n; t++) valid = valid && censoring[t]! <= Censoring.High;
+  if (!valid) validatePatientSeries(series);
   return {
     readings: { timeMin, logGlucose, kind: zeros, censoring },
     timeline: { stepLengths: Float64Array.from(lengths), stepIndex, sensorStartMin, warmupShare },
