@@ -26,8 +26,9 @@ Commands:
                                heart-failure twin alerts vs. the weight rule of thumb on a synthetic panel's planted episodes
   twin forecast --cgm FILE --out OUT.csv [--horizons 30,60] [--burn-in-hours 24] [--refit-hours 24]
                                glucose twin forecasts with bands from a CGM CSV (iglu, Dexcom Clarity, simglucose), no store
-  twin evaluate --cgm FILE [--drop-random F | --drop-gaps F --gap-hours A-B | --degradation-curve] [--seed S] [--json]
-                               the twin's scores next to last value, linear and Nightscout AR2 on the same origins
+  twin evaluate --cgm FILE [--drop-random F | --drop-gaps F --gap-hours A-B | --degradation-curve] [--seed S | --seeds A-B] [--json]
+                               the twin's scores next to last value, linear and Nightscout AR2 on the same origins;
+                               --seeds repeats the removal with each seed: every score's mean ± its standard error
   twin refit [--patient ID] [--json]
                                refit the stored patients' living twins on worker threads (progress on stderr; Ctrl-C cancels)
   consent show|set|revoke|import --patient ID [--class C] [--status permit|deny] [--purposes P,..] [--roles R,..]

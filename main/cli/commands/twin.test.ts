@@ -106,6 +106,39 @@ describe('caretwin twin', () => {
     expect(await run()).toBe(first);
   });
 
+  it('evaluate --seeds gives the mean and standard error of each score over the single-seed evaluations', async () => {
+    const args = ['twin', 'evaluate', '--cgm', subjectFile, '--drop-random', '0.4', '--json'];
+    const repeated = await cli([...args, '--seeds', '7-9']);
+    expect(repeated.code).toBe(0);
+    const { summary, removal } = JSON.parse(repeated.out) as {
+      summary: { runs: number; methods: { method: string; byHorizon: { horizonMin: number; scores: Record<string, { mean: number; standardError: number }> }[] }[] };
+      removal: { kind: string; fraction: number; seeds: number[] };
+    };
+    expect(summary.runs).toBe(3);
+    expect(removal).toMatchObject({ kind: 'random', fraction: 0.4, seeds: [7, 9] });
+    const single: GlucoseEvaluation[] = [];
+    for (const seed of ['7', '8', '9']) single.push((JSON.parse((await cli([...args, '--seed', seed])).out) as { evaluation: GlucoseEvaluation }).evaluation);
+    expect(summary.methods.map((m) => m.method)).toEqual(single[0]!.methods.map((m) => m.method));
+    summary.methods.forEach((method, m) =>
+      method.byHorizon.forEach((entry, h) => {
+        for (const name of ['rmse', 'coverage80', 'crps'] as const) {
+          const values = single.map((e) => e.methods[m]!.byHorizon[h]!.scores[name]);
+          const mean = (values[0]! + values[1]! + values[2]!) / 3;
+          const sd = Math.sqrt(values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / 2);
+          expect(entry.scores[name]!.mean).toBeCloseTo(mean, 12);
+          expect(entry.scores[name]!.standardError).toBeCloseTo(sd / Math.sqrt(3), 12);
+        }
+      }),
+    );
+    // Different draws do differ: a zero standard error would mean the seed was not used.
+    expect(summary.methods[0]!.byHorizon[0]!.scores.rmse!.standardError).toBeGreaterThan(0);
+    const text = await cli(['twin', 'evaluate', '--cgm', subjectFile, '--drop-gaps', '0.4', '--seeds', '1-2']);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/over 2 removal draws: 40\.0 % of readings in 2-6 h gaps \(seeds 1-2\)/);
+    expect(text.out).toMatch(/twin \(MAP, recalibrated\) +\d+\.\d\d ± \d+\.\d\d/);
+    expect(text.err.join('\n')).toMatch(/seed 2 \(2\/2\): done/);
+  });
+
   it('reads a simglucose result as one subject when given a shorter burn-in', async () => {
     const out = path.join(dir, 'sim.csv');
     const r = await cli(['twin', 'forecast', '--cgm', SIMGLUCOSE, '--burn-in-hours', '6', '--refit-hours', '2', '--out', out]);
@@ -138,6 +171,11 @@ describe('caretwin twin', () => {
       [['twin', 'evaluate', '--cgm', subjectFile, '--drop-random', '0.4', '--drop-gaps', '0.4'], 1, /not both/],
       [['twin', 'evaluate', '--cgm', subjectFile, '--drop-random', '1.5'], 1, /--drop-random/],
       [['twin', 'evaluate', '--cgm', subjectFile, '--drop-gaps', '0.4', '--gap-hours', '6-2'], 1, /--gap-hours/],
+      [['twin', 'evaluate', '--cgm', subjectFile, '--seeds', '1-8'], 1, /--seeds repeats a removal/],
+      [['twin', 'evaluate', '--cgm', subjectFile, '--drop-random', '0.4', '--seeds', '8-1'], 1, /--seeds takes a range/],
+      [['twin', 'evaluate', '--cgm', subjectFile, '--drop-random', '0.4', '--seeds', '1-500'], 1, /--seeds takes a range/],
+      [['twin', 'evaluate', '--cgm', subjectFile, '--drop-random', '0.4', '--seeds', '1-8', '--seed', '2'], 1, /--seed or --seeds/],
+      [['twin', 'evaluate', '--cgm', subjectFile, '--degradation-curve', '--seeds', '1-8'], 1, /--degradation-curve/],
     ];
     for (const [args, code, message] of cases) {
       const r = await cli(args);

@@ -5,6 +5,8 @@
  *     one row per (subject, origin reading, horizon) for every reading after the subject's burn-in:
  *     id,origin,horizon_min,mean,q025,q10,q50,q90,q975 (origin as written in the file, glucose in mg/dL)
  *   twin evaluate --cgm FILE [--drop-random F | --drop-gaps F [--gap-hours A-B]] [--seed S] [--json]
+ *   twin evaluate --cgm FILE (--drop-random F | --drop-gaps F [--gap-hours A-B]) --seeds A-B [--json]
+ *     the same removal drawn with every seed from A to B: each score's mean and its standard error
  *   twin evaluate --cgm FILE --degradation-curve [--seed S] [--json]
  *     scores of the twin and the baselines on the same origins (shared/model/glucose/evaluation.ts)
  *
@@ -18,6 +20,7 @@ import { type DegradationPoint, degradationCurve, GAP_HORIZONS_MIN } from '../..
 import { evaluateGlucoseForecasts, type ForecastMethod, type GlucoseEvaluation } from '../../../shared/model/glucose/evaluation.js';
 import { cgmReadings } from '../../../shared/model/glucose/fast-layer.js';
 import { DEFAULT_PROTOCOL, type ForecastProtocol } from '../../../shared/model/glucose/protocol.js';
+import { evaluateOverSeeds, type RepeatedEvaluationSummary } from '../../../shared/model/glucose/repeated-removal.js';
 import { forecastWithTwin } from '../../../shared/model/glucose/twin-forecaster.js';
 import { AppError } from '../../../shared/ipc/errors.js';
 import {
@@ -56,6 +59,7 @@ export const twinCommand: Command = {
     'drop-gaps': { type: 'string' },
     'gap-hours': { type: 'string' },
     seed: { type: 'string' },
+    seeds: { type: 'string' },
     'degradation-curve': { type: 'boolean' },
     json: { type: 'boolean' },
     patient: { type: 'string' },
@@ -190,6 +194,7 @@ function runForecast(subjects: readonly CgmSubject[], protocol: ForecastProtocol
 
 function runEvaluate(file: string, protocol: ForecastProtocol, values: Values, io: CommandIo): number {
   const seed = intOption(values.seed, 'seed', 1, 0, 2 ** 31 - 1);
+  if (values.seeds !== undefined) return runEvaluateOverSeeds(file, protocol, values, io);
   if (values['degradation-curve']) {
     if (values['drop-random'] !== undefined || values['drop-gaps'] !== undefined) {
       throw invalidUsage('--degradation-curve removes 20, 40 and 60 % itself; leave out --drop-random and --drop-gaps.');
@@ -222,6 +227,39 @@ function runEvaluate(file: string, protocol: ForecastProtocol, values: Values, i
   const seconds = (performance.now() - started) / 1000;
   if (values.json) io.stdout(JSON.stringify({ protocol, removal: plan, seconds, evaluation }, null, 2));
   else for (const line of formatEvaluation(evaluation, protocol, plan, seconds)) io.stdout(line);
+  return 0;
+}
+
+/** At most this many seeds in one `--seeds` range: 200 removal draws of the simglucose day take about 2 min. */
+const MAX_SEEDS = 200;
+
+function runEvaluateOverSeeds(file: string, protocol: ForecastProtocol, values: Values, io: CommandIo): number {
+  if (values.seed !== undefined) throw invalidUsage('use --seed or --seeds, not both.');
+  if (values['degradation-curve']) throw invalidUsage('--seeds repeats one removal; it does not go with --degradation-curve.');
+  const match = typeof values.seeds === 'string' ? /^(\d+)-(\d+)$/.exec(values.seeds) : null;
+  const firstSeed = match ? Number(match[1]) : Number.NaN;
+  const lastSeed = match ? Number(match[2]) : Number.NaN;
+  if (!(lastSeed > firstSeed && lastSeed - firstSeed < MAX_SEEDS && lastSeed < 2 ** 31)) {
+    throw invalidUsage(`--seeds takes a range of 2 to ${MAX_SEEDS} seeds such as 1-56.`);
+  }
+  const plan = removalPlanFrom(values, firstSeed);
+  if (plan === null) throw invalidUsage('--seeds repeats a removal: give --drop-random F or --drop-gaps F too.');
+  const subjects = loadSubjects(file, io);
+  const started = performance.now();
+  const summary = evaluateOverSeeds(subjects, {
+    evaluation: { protocol },
+    plan,
+    firstSeed,
+    lastSeed,
+    onSeed: (seed, done, total) => {
+      if (!values.json) io.stderr(`  seed ${seed} (${done}/${total}): done`);
+    },
+  });
+  if (summary.meanOrigins === 0) throw noOrigins(protocol);
+  const seconds = (performance.now() - started) / 1000;
+  const removal = { kind: plan.kind, fraction: plan.fraction, gapRangeMin: plan.gapRangeMin, seeds: [firstSeed, lastSeed] };
+  if (values.json) io.stdout(JSON.stringify({ protocol, removal, seconds, summary }, null, 2));
+  else for (const line of formatRepeatedEvaluation(summary, { ...plan, seed: firstSeed }, lastSeed, seconds)) io.stdout(line);
   return 0;
 }
 
@@ -306,6 +344,29 @@ export function formatEvaluation(evaluation: GlucoseEvaluation, protocol: Foreca
     );
   }
   lines.push('', `Fit: ${evaluation.fits.reduce((n, f) => n + f.refits, 0)} MAP refits, ${evaluation.fits.reduce((n, f) => n + f.likelihoodEvaluations, 0)} likelihood evaluations; ${seconds.toFixed(1)} s in all.`);
+  return lines;
+}
+
+export function formatRepeatedEvaluation(summary: RepeatedEvaluationSummary, plan: RemovalPlan, lastSeed: number, seconds: number): string[] {
+  const lines = [
+    `Glucose twin vs. baselines over ${summary.runs} removal draws: ${describeRemoval(plan).replace(/\(seed \d+\)/, `(seeds ${plan.seed}-${lastSeed})`)}`,
+    `Each score: its mean over the draws ± the standard error of that mean (seed-to-seed SD / √${summary.runs}); the data's own sampling error is not in it. Glucose in mg/dL; coverage in %.`,
+  ];
+  const spread = (s: { mean: number; standardError: number }, scale: number, digits: number): string =>
+    `${(scale * s.mean).toFixed(digits)} ± ${(scale * s.standardError).toFixed(digits)}`;
+  summary.methods[0]!.byHorizon.forEach((entry, h) => {
+    lines.push('', `Horizon ${entry.horizonMin} min`);
+    lines.push(
+      ...table(
+        ['method', 'RMSE', 'bias', 'cov80', 'cov95', 'CRPS', 'width95'],
+        summary.methods.map((m) => {
+          const s = m.byHorizon[h]!.scores;
+          return [METHOD_LABEL[m.method], spread(s.rmse, 1, 2), spread(s.bias, 1, 2), spread(s.coverage80, 100, 1), spread(s.coverage95, 100, 1), spread(s.crps, 1, 3), spread(s.meanWidth95, 1, 1)];
+        }),
+      ),
+    );
+  });
+  lines.push('', `${seconds.toFixed(1)} s in all.`);
   return lines;
 }
 
