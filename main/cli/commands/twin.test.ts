@@ -111,7 +111,7 @@ describe('caretwin twin', () => {
     const repeated = await cli([...args, '--seeds', '7-9']);
     expect(repeated.code).toBe(0);
     const { summary, removal } = JSON.parse(repeated.out) as {
-      summary: { runs: number; methods: { method: string; byHorizon: { horizonMin: number; scores: Record<string, { mean: number; standardError: number }> }[] }[] };
+      summary: { runs: number; methods: { method: string; byHorizon: { horizonMin: number; draws: number; scores: Record<string, { mean: number; standardError: number }> | null }[] }[] };
       removal: { kind: string; fraction: number; seeds: number[] };
     };
     expect(summary.runs).toBe(3);
@@ -125,17 +125,23 @@ describe('caretwin twin', () => {
           const values = single.map((e) => e.methods[m]!.byHorizon[h]!.scores[name]);
           const mean = (values[0]! + values[1]! + values[2]!) / 3;
           const sd = Math.sqrt(values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / 2);
-          expect(entry.scores[name]!.mean).toBeCloseTo(mean, 12);
-          expect(entry.scores[name]!.standardError).toBeCloseTo(sd / Math.sqrt(3), 12);
+          expect(entry.scores![name]!.mean).toBeCloseTo(mean, 12);
+          expect(entry.scores![name]!.standardError).toBeCloseTo(sd / Math.sqrt(3), 12);
         }
       }),
     );
     // Different draws do differ: a zero standard error would mean the seed was not used.
-    expect(summary.methods[0]!.byHorizon[0]!.scores.rmse!.standardError).toBeGreaterThan(0);
+    expect(summary.methods[0]!.byHorizon[0]!.draws).toBe(3);
+    expect(summary.methods[0]!.byHorizon[0]!.scores!.rmse!.standardError).toBeGreaterThan(0);
     const text = await cli(['twin', 'evaluate', '--cgm', subjectFile, '--drop-gaps', '0.4', '--seeds', '1-2']);
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/over 2 removal draws: 40\.0 % of readings in 2-6 h gaps \(seeds 1-2\)/);
-    expect(text.out).toMatch(/twin \(MAP, recalibrated\) +\d+\.\d\d ± \d+\.\d\d/);
+    expect(text.out).toMatch(/twin \(MAP, recalibrated\) +2 +\d+ +\d+\.\d\d ± \d+\.\d\d/);
+    // A burn-in that leaves only the last reading as an origin: no outcome at either horizon, said so.
+    const none = await cli(['twin', 'evaluate', '--cgm', SIMGLUCOSE, '--burn-in-hours', '24', '--drop-random', '0.2', '--seeds', '1-2']);
+    expect(none.code).toBe(0);
+    expect(none.out).toMatch(/twin \(MAP, recalibrated\) +0 +0 +no outcome/);
+    expect(none.out).not.toMatch(/NaN/);
     expect(text.err.join('\n')).toMatch(/seed 2 \(2\/2\): done/);
   });
 

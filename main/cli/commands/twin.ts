@@ -20,7 +20,7 @@ import { type DegradationPoint, degradationCurve, GAP_HORIZONS_MIN } from '../..
 import { evaluateGlucoseForecasts, type ForecastMethod, type GlucoseEvaluation } from '../../../shared/model/glucose/evaluation.js';
 import { cgmReadings } from '../../../shared/model/glucose/fast-layer.js';
 import { DEFAULT_PROTOCOL, type ForecastProtocol } from '../../../shared/model/glucose/protocol.js';
-import { evaluateOverSeeds, type RepeatedEvaluationSummary } from '../../../shared/model/glucose/repeated-removal.js';
+import { evaluateOverSeeds, type RepeatedEvaluationSummary, type ScoreSpread } from '../../../shared/model/glucose/repeated-removal.js';
 import { forecastWithTwin } from '../../../shared/model/glucose/twin-forecaster.js';
 import { AppError } from '../../../shared/ipc/errors.js';
 import {
@@ -230,7 +230,7 @@ function runEvaluate(file: string, protocol: ForecastProtocol, values: Values, i
   return 0;
 }
 
-/** At most this many seeds in one `--seeds` range: 200 removal draws of the simglucose day take about 2 min. */
+/** At most this many seeds in one `--seeds` range: 200 draws take about 7 s on the simglucose day, 9 min on the Broll file. */
 const MAX_SEEDS = 200;
 
 function runEvaluateOverSeeds(file: string, protocol: ForecastProtocol, values: Values, io: CommandIo): number {
@@ -352,16 +352,18 @@ export function formatRepeatedEvaluation(summary: RepeatedEvaluationSummary, pla
     `Glucose twin vs. baselines over ${summary.runs} removal draws: ${describeRemoval(plan).replace(/\(seed \d+\)/, `(seeds ${plan.seed}-${lastSeed})`)}`,
     `Each score: its mean over the draws ± the standard error of that mean (seed-to-seed SD / √${summary.runs}); the data's own sampling error is not in it. Glucose in mg/dL; coverage in %.`,
   ];
-  const spread = (s: { mean: number; standardError: number }, scale: number, digits: number): string =>
-    `${(scale * s.mean).toFixed(digits)} ± ${(scale * s.standardError).toFixed(digits)}`;
+  const spread = (s: ScoreSpread, scale: number, digits: number): string =>
+    `${(scale * s.mean).toFixed(digits)} ± ${s.standardError === null ? '–' : (scale * s.standardError).toFixed(digits)}`;
   summary.methods[0]!.byHorizon.forEach((entry, h) => {
     lines.push('', `Horizon ${entry.horizonMin} min`);
     lines.push(
       ...table(
-        ['method', 'RMSE', 'bias', 'cov80', 'cov95', 'CRPS', 'width95'],
+        ['method', 'draws', 'n per draw', 'RMSE', 'bias', 'cov80', 'cov95', 'CRPS', 'width95'],
         summary.methods.map((m) => {
-          const s = m.byHorizon[h]!.scores;
-          return [METHOD_LABEL[m.method], spread(s.rmse, 1, 2), spread(s.bias, 1, 2), spread(s.coverage80, 100, 1), spread(s.coverage95, 100, 1), spread(s.crps, 1, 3), spread(s.meanWidth95, 1, 1)];
+          const { draws, meanCount, scores: s } = m.byHorizon[h]!;
+          const counts = [METHOD_LABEL[m.method], String(draws), meanCount.toFixed(0)];
+          if (s === null) return [...counts, 'no outcome', '', '', '', '', ''];
+          return [...counts, spread(s.rmse, 1, 2), spread(s.bias, 1, 2), spread(s.coverage80, 100, 1), spread(s.coverage95, 100, 1), spread(s.crps, 1, 3), spread(s.meanWidth95, 1, 1)];
         }),
       ),
     );

@@ -14,18 +14,25 @@ export type SummarisedScore = (typeof SUMMARISED_SCORES)[number];
 
 export interface ScoreSpread {
   readonly mean: number;
-  /** seed-to-seed SD / √runs */
-  readonly standardError: number;
+  /** seed-to-seed SD / √draws; null with a single draw */
+  readonly standardError: number | null;
+}
+
+export interface RepeatedHorizonSummary {
+  readonly horizonMin: number;
+  /** draws with at least one outcome at this horizon: only they are averaged (a draw with none has no score) */
+  readonly draws: number;
+  /** outcomes scored per draw, averaged over all draws */
+  readonly meanCount: number;
+  /** null when no draw had an outcome at this horizon */
+  readonly scores: Readonly<Record<SummarisedScore, ScoreSpread>> | null;
 }
 
 export interface RepeatedEvaluationSummary {
   readonly runs: number;
   /** forecast origins per run, averaged (every visible reading after the burn-in is one, so removal changes them) */
   readonly meanOrigins: number;
-  readonly methods: readonly {
-    readonly method: ForecastMethod;
-    readonly byHorizon: readonly { readonly horizonMin: number; readonly scores: Readonly<Record<SummarisedScore, ScoreSpread>> }[];
-  }[];
+  readonly methods: readonly { readonly method: ForecastMethod; readonly byHorizon: readonly RepeatedHorizonSummary[] }[];
 }
 
 /** Mean and standard error of each score over evaluations of the same methods and horizons (at least two). */
@@ -35,19 +42,20 @@ export function summariseEvaluations(evaluations: readonly GlucoseEvaluation[]):
   const first = evaluations[0]!;
   const methods = first.methods.map((method, m) => ({
     method: method.method,
-    byHorizon: method.byHorizon.map((entry, h) => {
+    byHorizon: method.byHorizon.map((entry, h): RepeatedHorizonSummary => {
+      const all = evaluations.map((evaluation) => {
+        const other = evaluation.methods[m]?.byHorizon[h];
+        if (evaluation.methods[m]?.method !== method.method || other?.horizonMin !== entry.horizonMin) {
+          throw new Error('summariseEvaluations: the evaluations differ in methods or horizons');
+        }
+        return other.scores;
+      });
+      const scored = all.filter((scores) => scores.count > 0);
+      const meanCount = all.reduce((sum, scores) => sum + scores.count, 0) / runs;
+      if (scored.length === 0) return { horizonMin: entry.horizonMin, draws: 0, meanCount, scores: null };
       const scores = {} as Record<SummarisedScore, ScoreSpread>;
-      for (const name of SUMMARISED_SCORES) {
-        const values = evaluations.map((evaluation) => {
-          const other = evaluation.methods[m]?.byHorizon[h];
-          if (evaluation.methods[m]?.method !== method.method || other?.horizonMin !== entry.horizonMin) {
-            throw new Error('summariseEvaluations: the evaluations differ in methods or horizons');
-          }
-          return other.scores[name];
-        });
-        scores[name] = spread(values);
-      }
-      return { horizonMin: entry.horizonMin, scores };
+      for (const name of SUMMARISED_SCORES) scores[name] = spread(scored.map((s) => s[name]));
+      return { horizonMin: entry.horizonMin, draws: scored.length, meanCount, scores };
     }),
   }));
   return { runs, meanOrigins: evaluations.reduce((sum, e) => sum + e.origins, 0) / runs, methods };
@@ -56,6 +64,7 @@ export function summariseEvaluations(evaluations: readonly GlucoseEvaluation[]):
 function spread(values: readonly number[]): ScoreSpread {
   const n = values.length;
   const mean = values.reduce((sum, x) => sum + x, 0) / n;
+  if (n < 2) return { mean, standardError: null };
   const variance = values.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (n - 1);
   return { mean, standardError: Math.sqrt(variance / n) };
 }
