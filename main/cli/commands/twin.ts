@@ -259,7 +259,7 @@ function runEvaluateOverSeeds(file: string, protocol: ForecastProtocol, values: 
   const seconds = (performance.now() - started) / 1000;
   const removal = { kind: plan.kind, fraction: plan.fraction, gapRangeMin: plan.gapRangeMin, seeds: [firstSeed, lastSeed] };
   if (values.json) io.stdout(JSON.stringify({ protocol, removal, seconds, summary }, null, 2));
-  else for (const line of formatRepeatedEvaluation(summary, { ...plan, seed: firstSeed }, lastSeed, seconds)) io.stdout(line);
+  else for (const line of formatRepeatedEvaluation(summary, plan, lastSeed, seconds)) io.stdout(line);
   return 0;
 }
 
